@@ -41,6 +41,9 @@ export const configSchema = z.object({
   COSMOS_ENDPOINT: optionalString.pipe(z.url().optional()),
   COSMOS_KEY: optionalString,
   COSMOS_DATABASE: z.string().default('entra-backup'),
+  /** Client id of the user-assigned managed identity (Azure): with COSMOS_KEY unset, Cosmos DB is
+   * reached through it (Entra ID data-plane RBAC); @azure/identity reads this variable too. */
+  AZURE_CLIENT_ID: optionalString,
 
   // Bot.
   BOT_APP_ID: optionalString,

@@ -81,6 +81,8 @@ export interface TenantSettings {
   };
   /** Conversation references, keyed by conversation id. */
   conversations: Record<string, ConversationRef>;
+  /** Restore policy. Absent = defaults (a new user's temporary password is shown to no one). */
+  restore?: { revealTemporaryPasswords: boolean };
   createdAt: string;
   updatedAt: string;
   etag?: string;
@@ -201,7 +203,10 @@ export interface RunRecord {
   finishedAt?: string;
   lease?: { owner: string; expiresAt: string };
   /** Per sync stream progress: the link to resume from and whether the stream is done. */
-  checkpoint: Record<string, { nextLink?: string; deltaLink?: string; done?: boolean; fullSync?: boolean }>;
+  checkpoint: Record<
+    string,
+    { nextLink?: string; deltaLink?: string; done?: boolean; fullSync?: boolean; watermark?: string }
+  >;
   counts: Partial<Record<ObjectType, TypeCounts>>;
   graphRequests: number;
   throttled: number;
@@ -242,7 +247,13 @@ export interface RestoreRecord {
   stepResults: Record<string, { status: 'done' | 'skipped' | 'failed'; reason?: string; at: string }>;
   result?: Record<string, unknown>;
   /** Where the approval card was posted, to update it in place. */
-  card?: { conversationId: string; activityId: string; serviceUrl: string };
+  card?: {
+    conversationId: string;
+    activityId: string;
+    serviceUrl: string;
+    /** Teams user ids (MRIs) refreshed automatically to their own view (requester, clickers; ≤ 60). */
+    viewerIds?: string[];
+  };
   lease?: { owner: string; expiresAt: string };
   /** True when run through the CLI's break-glass --execute path. */
   breakGlass?: boolean;
@@ -289,13 +300,23 @@ export interface Store {
 
   getObject(tenantId: string, objectType: ObjectType, objectId: string): Promise<ObjectRecord | undefined>;
   /** Batch read used by the backup writer to compare hashes. */
-  getObjects(tenantId: string, objectType: ObjectType, objectIds: string[]): Promise<Map<string, ObjectRecord>>;
+  getObjects(
+    tenantId: string,
+    objectType: ObjectType,
+    objectIds: string[],
+  ): Promise<Map<string, ObjectRecord>>;
   listObjects(tenantId: string, query: ObjectListQuery): Promise<Page<ObjectRecord>>;
   /** Ids of live (not deleted) objects of a type: used to reconcile after a full listing. */
   listLiveObjectIds(tenantId: string, objectType: ObjectType): AsyncIterable<string[]>;
   countObjects(tenantId: string): Promise<Partial<Record<ObjectType, { live: number; deleted: number }>>>;
 
-  commitPage(tenantId: string, page: PageCommit): Promise<void>;
+  /**
+   * Writes versions, objects and edges (idempotent: replaying a page changes nothing), then
+   * `page.run` last. The run is written with compare-and-swap on `page.run.etag` when set
+   * (StoreConflictError = another worker owns the run now). Returns the run as stored, with
+   * its new etag, when `page.run` was given: use it for the next commit or updateRun.
+   */
+  commitPage(tenantId: string, page: PageCommit): Promise<RunRecord | undefined>;
   /** Newest first. */
   listVersions(tenantId: string, objectId: string, limit?: number): Promise<VersionRecord[]>;
   getVersion(tenantId: string, objectId: string, versionId: string): Promise<VersionRecord | undefined>;
@@ -307,7 +328,11 @@ export interface Store {
     query: { from: string; to: string; types?: ObjectType[]; limit?: number; continuation?: string },
   ): Promise<Page<VersionRecord>>;
   listEdges(tenantId: string, query: EdgeQuery): Promise<EdgeRecord[]>;
-  /** Deletes versions older than `before`, always keeping each object's newest version. */
+  /**
+   * Deletes versions older than `before`, always keeping each object's newest version (and the
+   * version in force at `before`, so any point in time ≥ before still reads the same), and
+   * edges removed before `before`. Returns the number of records deleted.
+   */
   pruneVersions(tenantId: string, before: string): Promise<number>;
 
   createRun(run: RunRecord): Promise<RunRecord>;
@@ -321,17 +346,25 @@ export interface Store {
 
   putRestore(restore: RestoreRecord, ifMatch?: string): Promise<RestoreRecord>;
   getRestore(tenantId: string, restoreId: string): Promise<RestoreRecord | undefined>;
-  listRestores(tenantId: string, query?: { status?: RestoreStatus[]; limit?: number }): Promise<RestoreRecord[]>;
+  listRestores(
+    tenantId: string,
+    query?: { status?: RestoreStatus[]; limit?: number },
+  ): Promise<RestoreRecord[]>;
   /** Across tenants, for workers: approved restores, and running ones whose lease expired. */
   listClaimableRestores(now: string, limit: number): Promise<RestoreRecord[]>;
 
   /** Appends to the tenant's hash chain (serialised per tenant; safe under concurrent writers). */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
-  /** Newest first. */
+  /** Newest first. `action` matches exactly, or as a prefix when it ends with '*' ('restore.*'). */
   listAudit(
     tenantId: string,
     query?: { actorId?: string; action?: string; limit?: number; continuation?: string },
   ): Promise<Page<AuditEntry>>;
   /** Oldest first, the whole chain (for verification). */
   readAuditChain(tenantId: string): AsyncIterable<AuditEntry>;
+  /**
+   * The newest entry's seq and hash, kept apart from the chain so that removing the newest
+   * entries is detected too (see audit-chain.ts verifyAuditChain).
+   */
+  readAuditHead?(tenantId: string): Promise<{ seq: number; hash: string } | undefined>;
 }

@@ -1,0 +1,114 @@
+// Who is an admin of a tenant, for the bot and the tab alike: a member (direct or nested) of
+// the tenant's admin group, or a holder of one of its configured directory roles (until the
+// tenant sets them: Global Administrator and Privileged Role Administrator). Resolved through
+// Graph with the backup app's read permissions, cached briefly so a burst of card clicks does
+// not cost a Graph call each. Identity always comes from a validated token or activity.
+import type { AppContext } from '../app-context.ts';
+import type { GraphClient } from '../graph/gateway.ts';
+import { GraphError } from '../graph/gateway.ts';
+import { ensureTenant } from '../settings/tenant-settings.ts';
+
+const CACHE_MS = 60_000;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface CacheEntry {
+  value: boolean;
+  at: number;
+}
+
+// Keyed per AppContext so two products in one process (tests) never share answers.
+const caches = new WeakMap<AppContext, Map<string, CacheEntry>>();
+
+/** Forgets cached answers (after a settings change of admins, or in tests). */
+export function clearTenantAdminCache(ctx: AppContext, tenantId?: string): void {
+  const cache = caches.get(ctx);
+  if (!cache) return;
+  if (!tenantId) cache.clear();
+  else for (const key of cache.keys()) if (key.startsWith(`${tenantId}|`)) cache.delete(key);
+}
+
+export async function isTenantAdmin(
+  ctx: AppContext,
+  tenantId: string,
+  userObjectId: string,
+): Promise<boolean> {
+  if (!GUID.test(tenantId) && !/^[\w.-]{1,64}$/.test(tenantId)) return false;
+  if (!GUID.test(userObjectId)) return false;
+  let cache = caches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    caches.set(ctx, cache);
+  }
+  const key = `${tenantId}|${userObjectId.toLowerCase()}`;
+  const hit = cache.get(key);
+  const now = ctx.now().getTime();
+  if (hit && now - hit.at < CACHE_MS) return hit.value;
+  const value = await resolveAdmin(ctx, tenantId, userObjectId);
+  cache.set(key, { value, at: now });
+  return value;
+}
+
+async function resolveAdmin(ctx: AppContext, tenantId: string, userObjectId: string): Promise<boolean> {
+  const settings = await ensureTenant(ctx.store, tenantId, ctx.now());
+  const graph = ctx.graph.forBackup(tenantId);
+  const roles = new Set(settings.admins.roleTemplateIds.map((r) => r.toLowerCase()));
+  if (roles.size > 0 && (await holdsRole(graph, userObjectId, roles))) return true;
+  if (settings.admins.groupId && (await inGroup(graph, userObjectId, settings.admins.groupId))) return true;
+  return false;
+}
+
+async function holdsRole(
+  graph: GraphClient,
+  userObjectId: string,
+  roleTemplateIds: Set<string>,
+): Promise<boolean> {
+  // Built-in roles: roleDefinitionId equals the role template id.
+  const filter = encodeURIComponent(`principalId eq '${userObjectId}'`);
+  try {
+    for await (const page of graph.pages<{ roleDefinitionId?: string }>(
+      `/roleManagement/directory/roleAssignments?$filter=${filter}`,
+    )) {
+      if (page.value.some((a) => roleTemplateIds.has(String(a.roleDefinitionId ?? '').toLowerCase())))
+        return true;
+    }
+    return false;
+  } catch (error) {
+    if (!(error instanceof GraphError) || error.status >= 500 || error.status === 429) throw error;
+  }
+  // Fallback (older permission sets): the user's activated directory roles.
+  return memberOfAny(graph, userObjectId, (o) =>
+    roleTemplateIds.has(String(o.roleTemplateId ?? '').toLowerCase()),
+  );
+}
+
+async function inGroup(graph: GraphClient, userObjectId: string, groupId: string): Promise<boolean> {
+  const target = groupId.toLowerCase();
+  try {
+    return await memberOfAny(
+      graph,
+      userObjectId,
+      (o) => String(o.id).toLowerCase() === target,
+      'transitiveMemberOf',
+    );
+  } catch (error) {
+    if (!(error instanceof GraphError) || error.status >= 500 || error.status === 429) throw error;
+  }
+  return memberOfAny(graph, userObjectId, (o) => String(o.id).toLowerCase() === target, 'memberOf');
+}
+
+async function memberOfAny(
+  graph: GraphClient,
+  userObjectId: string,
+  predicate: (o: Record<string, unknown>) => boolean,
+  relation: 'memberOf' | 'transitiveMemberOf' = 'memberOf',
+): Promise<boolean> {
+  try {
+    for await (const page of graph.pages<Record<string, unknown>>(`/users/${userObjectId}/${relation}`)) {
+      if (page.value.some(predicate)) return true;
+    }
+  } catch (error) {
+    if (error instanceof GraphError && error.status === 404) return false;
+    throw error;
+  }
+  return false;
+}

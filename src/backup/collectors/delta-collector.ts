@@ -1,0 +1,197 @@
+// Delta streams (users, groups, applications, service principals, devices, administrative
+// units). An incremental round replays the stored delta link; a full round (first run, full
+// run, or an expired token) lists everything and then reconciles: objects the store holds but
+// the round did not return are tombstoned, relationships not returned are closed.
+import type { GraphObject } from '../../domain.ts';
+import { GraphError } from '../../graph/gateway.ts';
+import type { TypeSpec } from '../type-specs.ts';
+import type { CollectedPage, CollectorContext, EdgeChange, EdgeTarget, ObjectChange } from './collector.ts';
+import { fetchRelations } from './relation-fetch.ts';
+
+type DeltaItem = Record<string, unknown> & { id: string };
+
+/** Graph's ways of saying "this delta token is no longer valid: start over". */
+export function isExpiredDeltaToken(err: unknown): boolean {
+  if (!(err instanceof GraphError)) return false;
+  if (err.status === 410) return true;
+  return ['syncStateNotFound', 'resyncRequired', 'SyncStateNotFound', 'ResyncRequired'].includes(err.code);
+}
+
+function hasProperties(item: DeltaItem): boolean {
+  return Object.keys(item).some((k) => k !== 'id' && !k.startsWith('@') && !k.includes('@'));
+}
+
+/** Page size for reconciliation commits. */
+const RECONCILE_CHUNK = 500;
+
+export function deltaCollector(spec: TypeSpec) {
+  const freshLink = spec.query ? `${spec.path}?${spec.query}` : spec.path;
+  const basePath = spec.path.replace(/\/delta$/, '');
+
+  return async function* collect(c: CollectorContext): AsyncIterable<CollectedPage> {
+    // A resumed incremental round continues from its nextLink; a resumed full round starts over
+    // (its reconciliation needs every id of the round, which is not checkpointed).
+    let fullSync: boolean;
+    let link: string;
+    if (c.start.nextLink && !c.start.fullSync) {
+      fullSync = false;
+      link = c.start.nextLink;
+    } else if (c.run.kind === 'full' || c.start.fullSync || !c.previous.deltaLink) {
+      fullSync = true;
+      link = freshLink;
+    } else {
+      fullSync = false;
+      link = c.previous.deltaLink;
+    }
+
+    const seen = new Set<string>();
+    // Full round: union of each source's relationship slices (large groups arrive split).
+    const unions = new Map<string, Map<string, EdgeTarget>>();
+
+    for (;;) {
+      let page: Awaited<ReturnType<typeof c.client.getPage<DeltaItem>>>;
+      try {
+        page = await c.client.getPage<DeltaItem>(link);
+      } catch (err) {
+        if (!fullSync && isExpiredDeltaToken(err)) {
+          c.ctx.log.warn(
+            { tenantId: c.tenantId, stream: c.stream },
+            'delta token expired: full sync of the stream',
+          );
+          fullSync = true;
+          link = freshLink;
+          continue;
+        }
+        throw err;
+      }
+      const changes: ObjectChange[] = [];
+      const edges: EdgeChange[] = [];
+      const changedIds: string[] = [];
+      for (const item of page.value) {
+        const removed = item['@removed'] as { reason?: string } | undefined;
+        if (removed) {
+          changes.push({
+            type: spec.type,
+            id: item.id,
+            deleted: removed.reason === 'deleted' ? 'hard' : 'soft',
+          });
+          seen.delete(item.id);
+          continue;
+        }
+        const repeated = seen.has(item.id);
+        if (fullSync) seen.add(item.id);
+        if (hasProperties(item)) {
+          changes.push({
+            type: spec.type,
+            id: item.id,
+            object: item as GraphObject,
+            partial: !fullSync || repeated,
+          });
+          changedIds.push(item.id);
+        }
+        for (const rel of spec.deltaRelations ?? []) {
+          const slice = item[`${rel.property}@delta`];
+          const targets = Array.isArray(slice) ? slice.map(toTarget).filter((t) => t !== undefined) : [];
+          if (fullSync) {
+            const key = `${item.id}|${rel.kind}`;
+            const union = unions.get(key) ?? new Map<string, EdgeTarget>();
+            for (const t of targets) if (!t.removed) union.set(t.targetId, t);
+            unions.set(key, union);
+            if (targets.length)
+              edges.push({
+                sourceType: spec.type,
+                sourceId: item.id,
+                kind: rel.kind,
+                mode: 'patch',
+                targets,
+              });
+          } else if (targets.length) {
+            edges.push({ sourceType: spec.type, sourceId: item.id, kind: rel.kind, mode: 'patch', targets });
+          }
+        }
+      }
+      let failed: CollectedPage['failed'] = [];
+      if (spec.perObject && changedIds.length) {
+        const rel = await fetchRelations(
+          c.client,
+          spec.type,
+          basePath,
+          [...new Set(changedIds)],
+          spec.perObject,
+        );
+        edges.push(...rel.edges);
+        failed = rel.failed;
+      }
+      if (page.nextLink) {
+        yield { changes, edges, failed, cursor: { nextLink: page.nextLink, fullSync } };
+        link = page.nextLink;
+        continue;
+      }
+      if (!page.deltaLink) throw new Error(`${spec.type} delta ended without a deltaLink (${link})`);
+      const done = { deltaLink: page.deltaLink, done: true, fullSync };
+      if (!fullSync) {
+        yield { changes, edges, failed, cursor: done };
+        return;
+      }
+      // Last page of a full round: commit it, reconcile, then mark the stream done.
+      const pending = { fullSync: true };
+      yield { changes, edges, failed, cursor: pending };
+      yield* reconcileEdges(spec, unions, pending);
+      yield* reconcileObjects(c, spec, seen, pending);
+      yield { changes: [], edges: [], cursor: done };
+      return;
+    }
+  };
+}
+
+function toTarget(m: unknown): EdgeTarget | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const rec = m as Record<string, unknown>;
+  if (typeof rec.id !== 'string') return undefined;
+  const odataType = rec['@odata.type'];
+  return {
+    targetId: rec.id,
+    ...(typeof odataType === 'string' ? { targetType: odataType } : {}),
+    ...(rec['@removed'] ? { removed: true } : {}),
+  };
+}
+
+function* reconcileEdges(
+  spec: TypeSpec,
+  unions: Map<string, Map<string, EdgeTarget>>,
+  cursor: CollectedPage['cursor'],
+): Iterable<CollectedPage> {
+  let edges: EdgeChange[] = [];
+  for (const [key, union] of unions) {
+    const [sourceId, kind] = key.split('|') as [string, EdgeChange['kind']];
+    edges.push({ sourceType: spec.type, sourceId, kind, mode: 'replace', targets: [...union.values()] });
+    if (edges.length >= RECONCILE_CHUNK) {
+      yield { changes: [], edges, cursor };
+      edges = [];
+    }
+  }
+  if (edges.length) yield { changes: [], edges, cursor };
+}
+
+/** Objects the store holds as live that a complete listing did not return: deleted meanwhile. */
+export async function* reconcileObjects(
+  c: CollectorContext,
+  spec: TypeSpec,
+  seen: Set<string>,
+  cursor: CollectedPage['cursor'],
+): AsyncIterable<CollectedPage> {
+  // Collect first: committing while the store's id cursor is open would contend with it.
+  const missing: string[] = [];
+  for await (const ids of c.ctx.store.listLiveObjectIds(c.tenantId, spec.type)) {
+    for (const id of ids) if (!seen.has(id)) missing.push(id);
+  }
+  for (let i = 0; i < missing.length; i += RECONCILE_CHUNK) {
+    const changes: ObjectChange[] = missing.slice(i, i + RECONCILE_CHUNK).map((id) => ({
+      type: spec.type,
+      id,
+      deleted: spec.softDelete ? 'lookup' : 'hard',
+      reconciled: true,
+    }));
+    yield { changes, edges: [], cursor };
+  }
+}

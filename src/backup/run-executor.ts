@@ -1,0 +1,239 @@
+// Executes one claimed run: each object type in order, page by page, each page committed with
+// the run's checkpoint in one write. A run killed at any point resumes from its last checkpoint.
+// One failing type does not stop the others (the run ends `partial`); a 401 (consent revoked)
+// or a store outage ends the run with a specific error and nothing committed is lost.
+import type { AppContext } from '../app-context.ts';
+import { emptyCounts, type ObjectType, type RunError, type TypeCounts } from '../domain.ts';
+import type { GraphClient } from '../graph/gateway.ts';
+import { scopedTypes } from '../settings/tenant-settings.ts';
+import type { RunRecord, SyncState } from '../store/store.ts';
+import type { StreamCursor } from './collectors/collector.ts';
+import { collectorFor } from './collectors/index.ts';
+import { buildCommit, type CountsByType } from './page-writer.ts';
+import { isConsentError, isStoreError, toRunError } from './run-errors.ts';
+import { LeaseLostError, RunHandle } from './run-handle.ts';
+import { TYPE_ORDER } from './type-specs.ts';
+
+export interface ExecuteOptions {
+  /** Lease holder written into the run (the worker's id). */
+  workerId: string;
+  leaseMs: number;
+  /** Called after every committed page (CLI progress). */
+  onPage?: (run: RunRecord, type: ObjectType) => void;
+}
+
+/** At most this many errors are kept on a run (the first ones; the count of the rest is noted). */
+const MAX_ERRORS = 50;
+
+function addCounts(into: Partial<Record<ObjectType, TypeCounts>>, add: CountsByType): void {
+  for (const [type, c] of Object.entries(add) as [ObjectType, TypeCounts][]) {
+    const cur = into[type] ?? emptyCounts();
+    for (const k of Object.keys(c) as (keyof TypeCounts)[]) cur[k] += c[k];
+    into[type] = cur;
+  }
+}
+
+function pushErrors(run: RunRecord, errors: RunError[]): void {
+  for (const e of errors) {
+    if (run.errors.length < MAX_ERRORS) run.errors.push(e);
+  }
+}
+
+/** Types of the run in execution order. */
+export async function typesOfRun(ctx: AppContext, run: RunRecord): Promise<ObjectType[]> {
+  let types = run.types;
+  if (!types) {
+    const settings = await ctx.store.getSettings(run.tenantId);
+    types = settings ? scopedTypes(settings) : [...TYPE_ORDER];
+  }
+  const wanted = new Set(types);
+  return TYPE_ORDER.filter((t) => wanted.has(t));
+}
+
+/**
+ * Runs a run this worker has claimed (status running, lease held). Returns its final record,
+ * or throws LeaseLostError when another worker took it over.
+ */
+export async function executeRun(
+  ctx: AppContext,
+  claimed: RunRecord,
+  options: ExecuteOptions,
+): Promise<RunRecord> {
+  const { store } = ctx;
+  const tenantId = claimed.tenantId;
+  const handle = new RunHandle(store, claimed, options.workerId, options.leaseMs, ctx.now);
+  handle.startRenewing();
+  const capturedAt = claimed.startedAt ?? ctx.now().toISOString();
+  const log = ctx.log.child({ tenantId, runId: claimed.runId });
+  ctx.events.emit('run.started', handle.run);
+  try {
+    const types = await typesOfRun(ctx, claimed);
+    const client = ctx.graph.forBackup(tenantId);
+    const sync: SyncState = (await store.getSyncState(tenantId)) ?? {
+      tenantId,
+      streams: {},
+      updatedAt: capturedAt,
+    };
+    const failedTypes = new Map<ObjectType, RunError>();
+    let fatal: RunError | undefined;
+
+    for (const type of types) {
+      const cursor = handle.run.checkpoint[type];
+      if (cursor?.done) {
+        await saveStream(ctx, sync, type, cursor, capturedAt);
+        continue;
+      }
+      try {
+        await runType(ctx, handle, client, type, cursor ?? {}, sync, capturedAt, options);
+        await saveStream(ctx, sync, type, handle.run.checkpoint[type], capturedAt);
+      } catch (err) {
+        if (err instanceof LeaseLostError) throw err;
+        const at = ctx.now().toISOString();
+        const runError = toRunError(err, at, type);
+        log.warn({ err, objectType: type }, 'backup of a type failed');
+        if (isStoreError(err) || isConsentError(err)) {
+          fatal = runError;
+          break;
+        }
+        failedTypes.set(type, runError);
+      }
+    }
+    const finishedAt = ctx.now().toISOString();
+    const anyItemFailed = Object.values(handle.run.counts).some((c) => (c?.failed ?? 0) > 0);
+    const status: RunRecord['status'] =
+      fatal || (failedTypes.size > 0 && failedTypes.size === types.length)
+        ? 'failed'
+        : failedTypes.size > 0 || anyItemFailed
+          ? 'partial'
+          : 'succeeded';
+    const finalize = (run: RunRecord): RunRecord => {
+      pushErrors(run, [...failedTypes.values()]);
+      if (fatal) pushErrors(run, [fatal]);
+      run.status = status;
+      run.finishedAt = finishedAt;
+      run.durationMs = Date.parse(finishedAt) - Date.parse(run.startedAt ?? capturedAt);
+      return run;
+    };
+    if (fatal && isStoreErrorCode(fatal)) {
+      // The store is down: report the failure; the run stays claimable and resumes from its
+      // checkpoint once the store is back, so nothing is lost.
+      const failed = finalize(structuredClone(handle.run));
+      try {
+        await handle.finish(() => failed);
+      } catch {
+        // still down: the lease will expire and another attempt resumes the run
+      }
+      ctx.events.emit('run.failed', failed);
+      return failed;
+    }
+    const final = await handle.finish(finalize);
+    ctx.events.emit(status === 'failed' ? 'run.failed' : 'run.finished', final);
+    log.info(
+      { status, durationMs: final.durationMs, graphRequests: final.graphRequests },
+      'backup run ended',
+    );
+    return final;
+  } catch (err) {
+    if (err instanceof LeaseLostError) throw err;
+    // Reading settings or sync state failed before any type ran: the store is the cause.
+    const failed = structuredClone(handle.run);
+    pushErrors(failed, [toRunError(err, ctx.now().toISOString())]);
+    failed.status = 'failed';
+    failed.finishedAt = ctx.now().toISOString();
+    try {
+      await handle.finish(() => failed);
+    } catch {
+      // the store is unreachable; the run resumes when it is back
+    }
+    ctx.events.emit('run.failed', failed);
+    return failed;
+  } finally {
+    handle.stopRenewing();
+  }
+}
+
+function isStoreErrorCode(e: RunError): boolean {
+  return e.code === 'STORE_UNAVAILABLE';
+}
+
+async function runType(
+  ctx: AppContext,
+  handle: RunHandle,
+  client: GraphClient,
+  type: ObjectType,
+  start: StreamCursor,
+  sync: SyncState,
+  capturedAt: string,
+  options: ExecuteOptions,
+): Promise<void> {
+  const run = handle.run;
+  const collect = collectorFor(type);
+  const writer = { store: ctx.store, tenantId: run.tenantId, client, runId: run.runId, capturedAt };
+  let seenRequests = client.stats.requests;
+  let seenThrottled = client.stats.throttled;
+  const previous = sync.streams[type] ?? {};
+  for await (const page of collect({
+    ctx,
+    tenantId: run.tenantId,
+    client,
+    run,
+    stream: type,
+    start,
+    previous: { deltaLink: previous.deltaLink, watermark: previous.watermark },
+  })) {
+    const built = await buildCommit(writer, page);
+    const requests = client.stats.requests - seenRequests;
+    const throttled = client.stats.throttled - seenThrottled;
+    seenRequests = client.stats.requests;
+    seenThrottled = client.stats.throttled;
+    const at = ctx.now().toISOString();
+    const committed = await handle.commit(built.commit, (r) => {
+      addCounts(r.counts, built.counts);
+      if (!r.counts[type]) r.counts[type] = emptyCounts();
+      r.checkpoint[type] = page.cursor;
+      r.graphRequests += requests;
+      r.throttled += throttled;
+      pushErrors(
+        r,
+        (page.failed ?? []).map((f) => ({
+          objectType: f.type,
+          code: f.code,
+          message: f.message,
+          ...(f.requestId ? { requestId: f.requestId } : {}),
+          at,
+        })),
+      );
+      return r;
+    });
+    ctx.events.emit('run.progress', {
+      tenantId: run.tenantId,
+      runId: run.runId,
+      objectType: type,
+      counts: committed.counts[type] ?? emptyCounts(),
+    });
+    options.onPage?.(committed, type);
+  }
+}
+
+/** Carries a completed stream's delta link / watermark to the tenant's sync state. */
+async function saveStream(
+  ctx: AppContext,
+  sync: SyncState,
+  type: ObjectType,
+  cursor: StreamCursor | undefined,
+  capturedAt: string,
+): Promise<void> {
+  if (!cursor?.done) return;
+  const prev = sync.streams[type] ?? {};
+  const next = {
+    ...prev,
+    ...(cursor.deltaLink ? { deltaLink: cursor.deltaLink } : {}),
+    ...(cursor.watermark ? { watermark: cursor.watermark } : {}),
+    ...(cursor.fullSync ? { lastFullAt: capturedAt } : {}),
+  };
+  if (JSON.stringify(next) === JSON.stringify(prev)) return;
+  sync.streams[type] = next;
+  sync.updatedAt = ctx.now().toISOString();
+  const saved = await ctx.store.putSyncState(sync);
+  sync.etag = saved.etag;
+}

@@ -1,0 +1,60 @@
+// `entra-backup audit verify|list`: the hash-chained audit log from the operator's side.
+import type { Command } from 'commander';
+import { verifyAuditChain } from '../store/audit-chain.ts';
+import type { CliDeps } from './cli-deps.ts';
+
+export function registerAuditCommands(program: Command, deps: CliDeps): void {
+  const audit = program.command('audit').description('Read and verify the append-only audit log');
+
+  audit
+    .command('verify')
+    .description("Check every tenant's hash chain: reports the first altered or removed entry")
+    .option('--tenant <id>', 'only this tenant')
+    .option('--json', 'print JSON')
+    .action(async (opts: { tenant?: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      const runtime = await deps.openRuntime({ startDevTenant: false });
+      try {
+        const tenantIds = opts.tenant
+          ? [opts.tenant]
+          : (await runtime.store.listTenants()).map((t) => t.tenantId);
+        const results = [];
+        for (const tenantId of tenantIds) results.push(await verifyAuditChain(runtime.store, tenantId));
+        const ok = results.every((r) => r.ok);
+        deps.output(json, { ok, tenants: results }, (d) =>
+          d.tenants
+            .map((r) => `${r.tenantId}: ${r.ok ? `ok (${r.entries} entries)` : `BROKEN at entry ${r.firstProblem?.seq}: ${r.firstProblem?.message}`}`)
+            .join('\n') || 'no tenants',
+        );
+        if (!ok) process.exitCode = 1;
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  audit
+    .command('list')
+    .description('Newest audit entries of a tenant')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .option('--actor <objectId>', 'only this person')
+    .option('--action <action>', "only this action ('restore.*' for a prefix)")
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: { tenant: string; actor?: string; action?: string; limit: string; json?: boolean }) => {
+      const runtime = await deps.openRuntime({ startDevTenant: false });
+      try {
+        const page = await runtime.store.listAudit(opts.tenant, {
+          actorId: opts.actor,
+          action: opts.action,
+          limit: Number(opts.limit),
+        });
+        deps.output(Boolean(opts.json), page.items, (items) =>
+          items
+            .map((e) => `${e.at}  ${e.action.padEnd(22)} ${e.actor.displayName ?? e.actor.objectId}  ${e.target ?? ''}`)
+            .join('\n'),
+        );
+      } finally {
+        await runtime.close();
+      }
+    });
+}

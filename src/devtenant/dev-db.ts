@@ -1,0 +1,71 @@
+// The dev tenant's state: one SQLite file (WAL) under DATA_DIR/devtenant, shared by the server
+// and the CLI. Every change takes the next value of its tenant's change sequence, so delta
+// rounds are exact; nothing is cached in memory that another process could make stale.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tenants (
+  tenant_id TEXT PRIMARY KEY,
+  domain TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  seed TEXT NOT NULL,
+  premium INTEGER NOT NULL DEFAULT 1,
+  seq INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  delta_valid_after INTEGER NOT NULL DEFAULT 0,
+  delta_reset_after INTEGER NOT NULL DEFAULT 0,
+  faults TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS objects (
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  deleted_at TEXT,
+  parent_id TEXT,
+  ukey TEXT,
+  name TEXT,
+  sort_time TEXT,
+  data TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, type, id)
+);
+CREATE INDEX IF NOT EXISTS objects_seq ON objects (tenant_id, type, seq);
+CREATE INDEX IF NOT EXISTS objects_id ON objects (tenant_id, id);
+CREATE INDEX IF NOT EXISTS objects_ukey ON objects (tenant_id, type, ukey);
+CREATE INDEX IF NOT EXISTS objects_name ON objects (tenant_id, type, name, id);
+CREATE INDEX IF NOT EXISTS objects_parent ON objects (tenant_id, type, parent_id, id);
+CREATE INDEX IF NOT EXISTS objects_time ON objects (tenant_id, type, sort_time, id);
+CREATE TABLE IF NOT EXISTS links (
+  tenant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, kind, source_id, target_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_seq ON links (tenant_id, kind, source_id, seq);
+CREATE INDEX IF NOT EXISTS links_target ON links (tenant_id, target_id);
+`;
+
+/** Opens (creating if needed) DATA_DIR/devtenant/devtenant.sqlite. */
+export function openDevTenantDb(dataDir: string): Db {
+  const dir = join(dataDir, 'devtenant');
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(join(dir, 'devtenant.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.exec(SCHEMA);
+  return db;
+}
+
+export function devTenantDbPath(dataDir: string): string {
+  return join(dataDir, 'devtenant', 'devtenant.sqlite');
+}

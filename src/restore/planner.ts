@@ -1,0 +1,598 @@
+// The restore planner: reads the version at T from the store and the live object through Graph,
+// and emits the ordered steps the restore will execute (the preview an admin approves). No writes.
+// Order: recycle-bin restores (keep ids) → creates (new ids, remapped at run time) → patches →
+// owners → memberships → role assignments → reports and skips → deletes (undo only).
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../app-context.ts';
+import type { GraphObject, ObjectType } from '../domain.ts';
+import { authMethodsObjectId } from '../backup/collectors/auth-methods-collector.ts';
+import type { GraphClient } from '../graph/gateway.ts';
+import { findInTarget, type LiveState, readLive } from './live-reader.ts';
+import { createBody, credentialsOf, desiredContent, diffProperties } from './object-bodies.ts';
+import { groupKind, NOT_WRITABLE_GROUP_REASON, ObjectDescriber } from './object-describer.ts';
+import { missingPermission, permissionsFor } from './permissions.ts';
+import {
+  compareFacts,
+  factKey,
+  factsAt,
+  liveFacts,
+  OPTION_OF,
+  PERSPECTIVES_BY_TYPE,
+  type Perspective,
+  type RelationFact,
+} from './relationships.ts';
+import {
+  type ObjectDiff,
+  parseRestoreRequest,
+  type RestoreObjectRef,
+  type RestorePlan,
+  type RestoreRequest,
+  type RestoreStep,
+  type StepKind,
+} from './restore-types.ts';
+import { readSnapshot, type Snapshot } from './snapshot-reader.ts';
+import { remapIds } from './values.ts';
+import { isRestorableType } from './writable-properties.ts';
+
+/** Creation/patch order: what others refer to first. */
+const TYPE_ORDER: ObjectType[] = [
+  'roleDefinition',
+  'application',
+  'servicePrincipal',
+  'administrativeUnit',
+  'group',
+  'user',
+  'device',
+  'conditionalAccessPolicy',
+  'roleAssignment',
+];
+
+const PHASES: StepKind[][] = [
+  ['restoreFromRecycleBin'],
+  ['create'],
+  ['patch'],
+  ['addOwner'],
+  ['addMember', 'addAuMember'],
+  ['addRoleAssignment', 'addAppRoleAssignment'],
+  ['removeMember', 'removeOwner', 'removeRoleAssignment', 'removeAppRoleAssignment'],
+  ['reportOnly', 'skip'],
+  ['delete'],
+];
+
+const NOT_RESTORABLE_REASON: Partial<Record<ObjectType, string>> = {
+  signIn: 'sign-in logs are read-only records: nothing to restore',
+  directoryRole: 'directory roles are activated by assigning them: restore the role assignments instead',
+  device:
+    'a device registration cannot be re-created through Graph (its keys are on the device): re-register the device',
+};
+
+interface PlannedObject {
+  ref: RestoreObjectRef;
+  snapshot: Snapshot;
+  /** Content to write (domain-mapped, overrides applied); null = the object must not exist. */
+  desired: Record<string, unknown> | null;
+  live: LiveState;
+  /** Id written to: the source id, or the target tenant's id of a matched object. */
+  writeId: string;
+  /** Re-created (new id) by this restore. */
+  creates: boolean;
+  /** Comes back from the recycle bin by this restore. */
+  recycles: boolean;
+  displayName: string;
+}
+
+class StepList {
+  private readonly byPhase = new Map<StepKind, RestoreStep[]>();
+  private readonly relationKeys = new Set<string>();
+  add(step: Omit<RestoreStep, 'stepId'>, relationKey?: string): void {
+    if (relationKey) {
+      if (this.relationKeys.has(relationKey)) return;
+      this.relationKeys.add(relationKey);
+    }
+    const list = this.byPhase.get(step.kind) ?? [];
+    list.push({ stepId: '', ...step });
+    this.byPhase.set(step.kind, list);
+  }
+  ordered(): RestoreStep[] {
+    const out: RestoreStep[] = [];
+    for (const phase of PHASES) for (const kind of phase) out.push(...(this.byPhase.get(kind) ?? []));
+    const width = String(out.length).length;
+    return out.map((s, i) => ({ ...s, stepId: `s${String(i + 1).padStart(Math.max(3, width), '0')}` }));
+  }
+}
+
+function nameOf(content: Record<string, unknown> | null | undefined, fallback: string): string {
+  const n = content?.displayName ?? content?.userPrincipalName;
+  return typeof n === 'string' && n ? n : fallback;
+}
+
+export class RestorePlanningError extends Error {
+  override readonly name = 'RestorePlanningError';
+  readonly code = 'RESTORE_PLANNING_FAILED';
+}
+
+/** Plans a restore (a dry run: reads only). The plan is what approvers see and what the worker runs. */
+export async function planRestore(
+  ctx: AppContext,
+  input: RestoreRequest | Record<string, unknown>,
+): Promise<RestorePlan> {
+  const request = parseRestoreRequest(input);
+  const { tenantId, options } = request;
+  const writeTenantId = options.targetTenantId ?? tenantId;
+  const crossTenant = writeTenantId !== tenantId;
+  const now = ctx.now().toISOString();
+  const warnings: string[] = [];
+  if (crossTenant && !(await ctx.store.getSettings(writeTenantId))) {
+    throw new RestorePlanningError(`target tenant '${writeTenantId}' is not managed by this product`);
+  }
+  const client = ctx.graph.forRestore(writeTenantId);
+  const granted = new Set(await client.grantedRoles());
+  const describer = new ObjectDescriber(ctx.store, tenantId, now);
+
+  // 1. Each object: restore point, live state, what the restore does to it.
+  const objects: PlannedObject[] = [];
+  for (const ref of request.objects) {
+    const snapshot = await readSnapshot(ctx.store, tenantId, ref, request.at);
+    warnings.push(...snapshot.warnings);
+    const desired = snapshot.content ? desiredContent(ref.objectType, snapshot.content, options) : null;
+    const keys = Object.keys(snapshot.content ?? {});
+    let live: LiveState;
+    let writeId = ref.objectId;
+    if (!isRestorableType(ref.objectType) || ref.objectType === 'roleAssignment') {
+      live = { state: 'absent' };
+    } else if (options.asNew) {
+      live = { state: 'absent' };
+    } else if (crossTenant) {
+      const found = await findInTarget(client, ref.objectType, desired ?? {}, keys);
+      live = found ? { state: 'live', object: found } : { state: 'absent' };
+      if (found) writeId = found.id;
+    } else {
+      live = await readLive(client, ref.objectType, ref.objectId, keys);
+    }
+    const restorable = isRestorableType(ref.objectType) && !NOT_RESTORABLE_REASON[ref.objectType];
+    const recycles = restorable && options.withObject && live.state === 'softDeleted' && desired !== null;
+    const creates =
+      restorable &&
+      options.withObject &&
+      live.state === 'absent' &&
+      desired !== null &&
+      ref.objectType !== 'roleAssignment';
+    objects.push({
+      ref,
+      snapshot,
+      desired,
+      live,
+      writeId,
+      creates,
+      recycles,
+      displayName: nameOf(desired ?? snapshot.version.content, ref.objectId),
+    });
+  }
+
+  // Ids known before execution: cross-tenant matches. Created ids are remapped at run time.
+  const staticIdMap: Record<string, string> = {};
+  for (const o of objects) if (o.writeId !== o.ref.objectId) staticIdMap[o.ref.objectId] = o.writeId;
+  const inRequest = new Map(objects.map((o) => [o.ref.objectId, o]));
+
+  const steps = new StepList();
+  const diff: Record<string, ObjectDiff> = {};
+
+  // 2. Object steps.
+  for (const o of [...objects].sort(
+    (a, b) => TYPE_ORDER.indexOf(a.ref.objectType) - TYPE_ORDER.indexOf(b.ref.objectType),
+  )) {
+    const type = o.ref.objectType;
+    const target = { objectType: type, objectId: o.writeId, displayName: o.displayName };
+    const liveObject = o.live.state === 'absent' ? null : o.live.object;
+    const delta = o.desired
+      ? diffProperties(type, o.desired, o.live.state === 'absent' ? null : (liveObject ?? null))
+      : undefined;
+    diff[o.ref.objectId] = {
+      objectType: type,
+      displayName: o.displayName,
+      liveState: o.live.state,
+      versionId: o.snapshot.version.versionId,
+      capturedAt: o.snapshot.version.capturedAt,
+      changes: delta?.changes ?? [],
+    };
+
+    if (type === 'roleAssignment') {
+      await planRoleAssignmentObject(o, client, steps, crossTenant, inRequest, describer);
+      continue;
+    }
+    if (type === 'authenticationMethods') {
+      steps.add({
+        kind: 'reportOnly',
+        target,
+        details: { what: 'authenticationMethods', methods: methodsOf(o.snapshot.content) },
+        expected: {},
+        skipReason:
+          'authentication methods are reported only: secrets cannot be restored; the user re-registers them',
+      });
+      continue;
+    }
+    const notRestorable = NOT_RESTORABLE_REASON[type];
+    if (notRestorable || !isRestorableType(type)) {
+      if (type !== 'device' || o.live.state === 'absent') {
+        steps.add({
+          kind: 'skip',
+          target,
+          details: {},
+          expected: {},
+          skipReason: notRestorable ?? `${type} cannot be restored`,
+        });
+        continue;
+      }
+    }
+    if (type === 'group' && o.desired) {
+      const reason = NOT_WRITABLE_GROUP_REASON[groupKind(o.desired)];
+      if (reason) {
+        steps.add({ kind: 'skip', target, details: {}, expected: {}, skipReason: reason });
+        continue;
+      }
+    }
+    if (type === 'roleDefinition' && o.desired?.isBuiltIn === true) {
+      diff[o.ref.objectId].changes = diff[o.ref.objectId].changes.map((c) => ({ ...c, writable: false }));
+      if (!options.withRoleAssignments) {
+        steps.add({
+          kind: 'skip',
+          target,
+          details: {},
+          expected: {},
+          skipReason: 'built-in roles cannot be changed',
+        });
+      }
+      await planRelations(
+        o,
+        client,
+        ctx,
+        request,
+        steps,
+        crossTenant,
+        inRequest,
+        describer,
+        staticIdMap,
+        warnings,
+      );
+      continue;
+    }
+
+    // Undo of a create / recycle-bin restore: the object did not exist before.
+    if (o.desired === null) {
+      if (o.live.state === 'live') {
+        steps.add({ kind: 'delete', target, details: {}, expected: { state: 'live' } });
+      }
+      continue;
+    }
+    if (!options.withObject && o.live.state !== 'live') {
+      steps.add({
+        kind: 'skip',
+        target,
+        details: {},
+        expected: {},
+        skipReason:
+          o.live.state === 'softDeleted'
+            ? 'the object is in the recycle bin: choose "with object" to restore it'
+            : 'the object no longer exists: choose "with object" to re-create it',
+      });
+      continue;
+    }
+    if (o.recycles) {
+      steps.add({ kind: 'restoreFromRecycleBin', target, details: {}, expected: { state: 'softDeleted' } });
+      if (delta && Object.keys(delta.patch).length === 0) {
+        // Properties differ only in read-only ways: nothing to patch after the restore.
+      }
+      const recycledDelta = diffProperties(
+        type,
+        o.desired,
+        o.live.state === 'softDeleted' ? (o.live.object ?? o.desired) : null,
+      );
+      if (Object.keys(recycledDelta.patch).length > 0) {
+        steps.add({
+          kind: 'patch',
+          target,
+          details: { changes: recycledDelta.patch },
+          expected: { before: recycledDelta.before },
+        });
+      }
+    } else if (o.creates) {
+      const body = createBody(type, o.desired);
+      steps.add({
+        kind: 'create',
+        target,
+        details: {
+          body: remapIds(body, staticIdMap),
+          sourceId: o.ref.objectId,
+          sourceAppId: typeof o.snapshot.content?.appId === 'string' ? o.snapshot.content.appId : undefined,
+          newPassword: type === 'user',
+          asNew: Boolean(options.asNew),
+        },
+        expected: {
+          state: 'absent',
+          ...(type === 'user' ? { userPrincipalName: body.userPrincipalName } : {}),
+        },
+      });
+      if ((type === 'application' || type === 'servicePrincipal') && o.snapshot.content) {
+        const credentials = credentialsOf(o.snapshot.content);
+        if (credentials.length > 0) {
+          steps.add({
+            kind: 'reportOnly',
+            target,
+            details: { what: 'credentials', credentials },
+            expected: {},
+            skipReason:
+              'application secrets and certificates cannot be restored: re-issue them and update the apps using them',
+          });
+        }
+      }
+    } else if (delta && Object.keys(delta.patch).length > 0) {
+      steps.add({
+        kind: 'patch',
+        target,
+        details: { changes: remapIds(delta.patch, staticIdMap) },
+        expected: { before: delta.before },
+      });
+    }
+    if (type === 'user' && options.withAuthMethods) {
+      const methods = await authMethodsAt(ctx, tenantId, o.ref.objectId, o.snapshot.relationsAt);
+      steps.add({
+        kind: 'reportOnly',
+        target,
+        details: { what: 'authenticationMethods', methods },
+        expected: {},
+        skipReason:
+          'authentication methods are reported only: secrets cannot be restored; the user re-registers them',
+      });
+    }
+    await planRelations(
+      o,
+      client,
+      ctx,
+      request,
+      steps,
+      crossTenant,
+      inRequest,
+      describer,
+      staticIdMap,
+      warnings,
+    );
+  }
+
+  // 3. Permissions: name what the restore app lacks before anyone approves.
+  const ordered = steps.ordered();
+  const missing = new Set<string>();
+  for (const step of ordered) {
+    if (step.kind === 'skip' || step.kind === 'reportOnly') continue;
+    step.permissions = permissionsFor(step.kind, step.target.objectType);
+    const lack = missingPermission(step.permissions, granted);
+    if (lack) missing.add(lack);
+  }
+  if (missing.size > 0) {
+    warnings.push(`the restore app lacks ${[...missing].join(', ')}: steps needing it will be skipped`);
+  }
+  return {
+    planId: randomUUID(),
+    createdAt: now,
+    request,
+    writeTenantId,
+    steps: ordered,
+    diff,
+    missingPermissions: [...missing].sort(),
+    warnings,
+  };
+}
+
+// ---------------------------------------------------------------- relationships
+
+async function planRelations(
+  o: PlannedObject,
+  client: GraphClient,
+  ctx: AppContext,
+  request: RestoreRequest,
+  steps: StepList,
+  crossTenant: boolean,
+  inRequest: Map<string, PlannedObject>,
+  describer: ObjectDescriber,
+  staticIdMap: Record<string, string>,
+  warnings: string[],
+): Promise<void> {
+  const type = o.ref.objectType;
+  const recorded = o.snapshot.recordedRelations;
+  for (const perspective of PERSPECTIVES_BY_TYPE[type] ?? []) {
+    if (!request.options[OPTION_OF[perspective]]) continue;
+    // A pre-restore version records the relationships the restore touched; others stay as they are.
+    const recordedFacts = recorded?.[perspective];
+    if (!recordedFacts && o.snapshot.version.source === 'pre-restore') continue;
+    const desired =
+      recordedFacts ??
+      (await factsAt(ctx.store, request.tenantId, o.ref.objectId, perspective, o.snapshot.relationsAt));
+    const live = await currentFacts(o, client, ctx, request.tenantId, perspective, warnings);
+    const { add, remove } = compareFacts(desired, live);
+    for (const fact of add)
+      await planFact(fact, 'add', o, steps, crossTenant, inRequest, describer, staticIdMap);
+    if (!crossTenant && !request.options.asNew) {
+      for (const fact of remove)
+        await planFact(fact, 'remove', o, steps, crossTenant, inRequest, describer, staticIdMap);
+    }
+  }
+}
+
+/** Live facts; for an object coming back from the recycle bin, what Graph will bring back with it. */
+async function currentFacts(
+  o: PlannedObject,
+  client: GraphClient,
+  ctx: AppContext,
+  tenantId: string,
+  perspective: Perspective,
+  warnings: string[],
+): Promise<RelationFact[]> {
+  if (o.creates || o.live.state === 'absent') return [];
+  if (o.live.state === 'softDeleted') {
+    const record = await ctx.store.getObject(tenantId, o.ref.objectType, o.ref.objectId);
+    if (!record?.deletedAt) return [];
+    const justBefore = new Date(Date.parse(record.deletedAt) - 1).toISOString();
+    return factsAt(ctx.store, tenantId, o.ref.objectId, perspective, justBefore);
+  }
+  try {
+    return await liveFacts(client, o.ref.objectType, o.writeId, perspective);
+  } catch (error) {
+    warnings.push(`could not read the live ${perspective} of ${o.displayName}: ${(error as Error).message}`);
+    return [];
+  }
+}
+
+function mapFact(fact: RelationFact, map: Record<string, string>): RelationFact {
+  return remapIds(fact, map);
+}
+
+async function planFact(
+  fact: RelationFact,
+  mode: 'add' | 'remove',
+  subject: PlannedObject,
+  steps: StepList,
+  crossTenant: boolean,
+  inRequest: Map<string, PlannedObject>,
+  describer: ObjectDescriber,
+  staticIdMap: Record<string, string>,
+): Promise<void> {
+  const source = await describer.describe(fact.sourceId, fact.sourceType);
+  const member = await describer.describe(fact.targetId, fact.targetType);
+  const sourceName = inRequest.get(fact.sourceId)?.displayName ?? source.displayName;
+  const memberName = inRequest.get(fact.targetId)?.displayName ?? member.displayName;
+  const mapped = mode === 'add' ? mapFact(fact, staticIdMap) : fact;
+  const target = { objectType: fact.sourceType, objectId: mapped.sourceId, displayName: sourceName };
+  const key = `${mode}|${factKey(fact)}`;
+  const details: Record<string, unknown> = {
+    memberId: mapped.targetId,
+    memberName,
+    memberType: fact.targetType ?? member.objectType,
+  };
+  let kind: StepKind;
+  if (fact.kind === 'member') {
+    kind =
+      mode === 'add'
+        ? fact.sourceType === 'administrativeUnit'
+          ? 'addAuMember'
+          : 'addMember'
+        : 'removeMember';
+  } else if (fact.kind === 'owner') {
+    kind = mode === 'add' ? 'addOwner' : 'removeOwner';
+  } else if (fact.kind === 'roleAssignment') {
+    kind = mode === 'add' ? 'addRoleAssignment' : 'removeRoleAssignment';
+    Object.assign(details, {
+      principalId: mapped.targetId,
+      roleDefinitionId: mapped.sourceId,
+      directoryScopeId: mapped.directoryScopeId ?? '/',
+    });
+  } else {
+    kind = mode === 'add' ? 'addAppRoleAssignment' : 'removeAppRoleAssignment';
+    Object.assign(details, {
+      principalId: mapped.targetId,
+      resourceId: mapped.sourceId,
+      appRoleId: mapped.appRoleId,
+    });
+  }
+  if (mode === 'remove' && fact.assignmentId) details.assignmentId = fact.assignmentId;
+  const expected = { present: mode === 'remove' };
+
+  // Can the other end be written to / referred to?
+  const skip = (reason: string) =>
+    steps.add(
+      { kind: 'skip', target, details: { ...details, wouldBe: kind }, expected: {}, skipReason: reason },
+      key,
+    );
+  if (mode === 'add') {
+    for (const end of [
+      { info: source, id: fact.sourceId, name: sourceName, builtIn: fact.kind === 'roleAssignment' },
+      { info: member, id: fact.targetId, name: memberName, builtIn: false },
+    ]) {
+      if (end.id === subject.ref.objectId) continue;
+      const alsoRestored = inRequest.get(end.id);
+      if (alsoRestored) {
+        if (alsoRestored.desired === null) return skip(`${end.name} is being removed by this restore`);
+        continue;
+      }
+      const builtInRole = end.builtIn && end.info.content?.isBuiltIn === true;
+      if (crossTenant && !builtInRole) {
+        return skip(`${end.name} is not in the target tenant: add it to this restore to bring it over`);
+      }
+      if (end.info.deleted) {
+        return skip(
+          end.info.deletionKind === 'soft'
+            ? `${end.name} is in the recycle bin: add it to this restore to bring it back`
+            : `${end.name} was deleted: add it to this restore to re-create it`,
+        );
+      }
+    }
+  }
+  if (fact.sourceType === 'group' && fact.kind === 'member') {
+    const group = inRequest.get(fact.sourceId)?.desired ?? source.content;
+    if (group) {
+      const gk = groupKind(group);
+      if (gk === 'dynamic')
+        return skip(`${sourceName} has dynamic membership: its rule decides who is a member`);
+      const reason = NOT_WRITABLE_GROUP_REASON[gk];
+      if (reason) return skip(`${sourceName}: ${reason}`);
+    }
+  }
+  if (
+    mode === 'remove' &&
+    (fact.kind === 'roleAssignment' || fact.kind === 'appRoleAssignment') &&
+    !fact.assignmentId
+  ) {
+    return skip('the assignment id is unknown: remove it in the Entra admin center');
+  }
+  steps.add({ kind, target, details, expected }, key);
+}
+
+/** A backed-up role assignment object: re-add it when it is no longer live. */
+async function planRoleAssignmentObject(
+  o: PlannedObject,
+  client: GraphClient,
+  steps: StepList,
+  crossTenant: boolean,
+  inRequest: Map<string, PlannedObject>,
+  describer: ObjectDescriber,
+): Promise<void> {
+  const c = o.snapshot.content;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  if (!c) return;
+  const fact: RelationFact = {
+    kind: 'roleAssignment',
+    sourceId: str(c.roleDefinitionId),
+    sourceType: 'roleDefinition',
+    targetId: str(c.principalId),
+    directoryScopeId: str(c.directoryScopeId) || '/',
+  };
+  const live = crossTenant
+    ? []
+    : await liveFacts(client, 'roleDefinition', fact.sourceId, 'roleAssignments').catch(() => []);
+  if (live.some((f) => factKey(f) === factKey(fact))) return;
+  const principal = inRequest.get(fact.targetId) ?? (await describer.describe(fact.targetId));
+  const subject: PlannedObject = {
+    ...o,
+    ref: { ...o.ref, objectId: principal === undefined ? fact.targetId : fact.targetId },
+  };
+  await planFact(fact, 'add', subject, steps, crossTenant, inRequest, describer, {});
+}
+
+// ---------------------------------------------------------------- reports
+
+function methodsOf(content: GraphObject | null): Record<string, unknown>[] {
+  if (!content) return [];
+  const list = Array.isArray(content.methods)
+    ? content.methods
+    : Array.isArray(content.value)
+      ? content.value
+      : [];
+  return (list as Record<string, unknown>[]).map((m) => ({
+    type: String(m.methodType ?? m['@odata.type'] ?? 'unknown').replace('#microsoft.graph.', ''),
+    ...(typeof m.displayName === 'string' ? { displayName: m.displayName } : {}),
+    ...(typeof m.phoneNumber === 'string' ? { phoneNumber: m.phoneNumber } : {}),
+  }));
+}
+
+async function authMethodsAt(ctx: AppContext, tenantId: string, userId: string, at: string): Promise<Record<string, unknown>[]> {
+  const version = await ctx.store.getVersionAt(tenantId, authMethodsObjectId(userId), at);
+  return version?.objectType === 'authenticationMethods' ? methodsOf(version.content) : [];
+}

@@ -1,0 +1,232 @@
+// Relationships as facts (the same shape as the store's edges), seen from one object: its group
+// and AU memberships, its members, owners, directory role and app role assignments. The planner
+// compares the facts at the restore point with the live ones: add what is missing, remove extra.
+import type { ObjectType } from '../domain.ts';
+import type { GraphClient } from '../graph/gateway.ts';
+import type { EdgeRecord, Store } from '../store/store.ts';
+import { collectionPath, itemPath, quoteFilter, typeFromOData } from './graph-paths.ts';
+
+export type RelationKind = 'member' | 'owner' | 'roleAssignment' | 'appRoleAssignment';
+
+export interface RelationFact {
+  kind: RelationKind;
+  /** Group/AU (member), owned object (owner), role definition (roleAssignment), resource SP (appRoleAssignment). */
+  sourceId: string;
+  sourceType: ObjectType;
+  /** Member, owner or principal. */
+  targetId: string;
+  targetType?: ObjectType;
+  directoryScopeId?: string;
+  appRoleId?: string;
+  /** Live assignment id (needed to remove an assignment). */
+  assignmentId?: string;
+}
+
+/** A view of the relationships of one object. */
+export type Perspective =
+  | 'memberOf'
+  | 'members'
+  | 'owners'
+  | 'principalRoles'
+  | 'roleAssignments'
+  | 'principalAppRoles'
+  | 'appRoleAssignedTo';
+
+export const PERSPECTIVES_BY_TYPE: Partial<Record<ObjectType, Perspective[]>> = {
+  user: ['memberOf', 'principalRoles', 'principalAppRoles'],
+  group: ['members', 'owners', 'memberOf', 'principalRoles', 'principalAppRoles'],
+  servicePrincipal: ['owners', 'memberOf', 'principalRoles', 'appRoleAssignedTo'],
+  application: ['owners'],
+  administrativeUnit: ['members'],
+  device: ['memberOf'],
+  roleDefinition: ['roleAssignments'],
+};
+
+export type RelationOption = 'withMemberships' | 'withOwners' | 'withRoleAssignments';
+
+export const OPTION_OF: Record<Perspective, RelationOption> = {
+  memberOf: 'withMemberships',
+  members: 'withMemberships',
+  owners: 'withOwners',
+  principalRoles: 'withRoleAssignments',
+  roleAssignments: 'withRoleAssignments',
+  principalAppRoles: 'withRoleAssignments',
+  appRoleAssignedTo: 'withRoleAssignments',
+};
+
+/** The perspective of the object a step writes to (what a pre-restore capture of it records). */
+export function perspectiveOfWrite(kind: RelationKind, sourceType: ObjectType): Perspective {
+  if (kind === 'member') return 'members';
+  if (kind === 'owner') return 'owners';
+  if (kind === 'roleAssignment') return 'roleAssignments';
+  void sourceType;
+  return 'appRoleAssignedTo';
+}
+
+export function factKey(f: RelationFact): string {
+  return [f.kind, f.sourceId, f.targetId, f.directoryScopeId ?? '', f.appRoleId ?? ''].join('|');
+}
+
+function edgeToFact(e: EdgeRecord): RelationFact {
+  const attrs = e.attrs ?? {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    kind: e.kind,
+    sourceId: e.sourceId,
+    sourceType: e.sourceType,
+    targetId: e.targetId,
+    targetType: typeFromOData(e.targetType),
+    directoryScopeId: e.kind === 'roleAssignment' ? (str(attrs.directoryScopeId) ?? '/') : undefined,
+    appRoleId:
+      e.kind === 'appRoleAssignment'
+        ? (str(attrs.appRoleId) ?? '00000000-0000-0000-0000-000000000000')
+        : undefined,
+    assignmentId: str(attrs.assignmentId),
+  };
+}
+
+const MEMBER_CONTAINERS: ReadonlySet<ObjectType> = new Set(['group', 'administrativeUnit']);
+
+/** Facts of `objectId` seen from `perspective`, as the backup recorded them at `at`. */
+export async function factsAt(
+  store: Store,
+  tenantId: string,
+  objectId: string,
+  perspective: Perspective,
+  at: string,
+): Promise<RelationFact[]> {
+  const q = (query: Parameters<Store['listEdges']>[1]) => store.listEdges(tenantId, { ...query, at });
+  let edges: EdgeRecord[];
+  switch (perspective) {
+    case 'memberOf':
+      edges = (await q({ targetId: objectId, kind: 'member' })).filter((e) =>
+        MEMBER_CONTAINERS.has(e.sourceType),
+      );
+      break;
+    case 'members':
+      edges = await q({ sourceId: objectId, kind: 'member' });
+      break;
+    case 'owners':
+      edges = await q({ sourceId: objectId, kind: 'owner' });
+      break;
+    case 'principalRoles':
+      edges = await q({ targetId: objectId, kind: 'roleAssignment' });
+      break;
+    case 'roleAssignments':
+      edges = await q({ sourceId: objectId, kind: 'roleAssignment' });
+      break;
+    case 'principalAppRoles':
+      edges = await q({ targetId: objectId, kind: 'appRoleAssignment' });
+      break;
+    case 'appRoleAssignedTo':
+      edges = await q({ sourceId: objectId, kind: 'appRoleAssignment' });
+      break;
+  }
+  return dedupe(edges.map(edgeToFact));
+}
+
+function dedupe(facts: RelationFact[]): RelationFact[] {
+  const seen = new Map<string, RelationFact>();
+  for (const f of facts) if (!seen.has(factKey(f))) seen.set(factKey(f), f);
+  return [...seen.values()];
+}
+
+type Raw = Record<string, unknown>;
+
+async function listAll(client: GraphClient, path: string): Promise<Raw[]> {
+  const out: Raw[] = [];
+  for await (const page of client.pages<Raw>(path)) out.push(...page.value);
+  return out;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function roleFact(a: Raw): RelationFact {
+  return {
+    kind: 'roleAssignment',
+    sourceId: str(a.roleDefinitionId),
+    sourceType: 'roleDefinition',
+    targetId: str(a.principalId),
+    directoryScopeId: str(a.directoryScopeId) || '/',
+    assignmentId: str(a.id),
+  };
+}
+
+function appRoleFact(a: Raw): RelationFact {
+  return {
+    kind: 'appRoleAssignment',
+    sourceId: str(a.resourceId),
+    sourceType: 'servicePrincipal',
+    targetId: str(a.principalId),
+    targetType: typeFromOData(a.principalType) ?? undefined,
+    appRoleId: str(a.appRoleId) || '00000000-0000-0000-0000-000000000000',
+    assignmentId: str(a.id),
+  };
+}
+
+/** Facts of the live object `objectId` (in the client's tenant) seen from `perspective`. */
+export async function liveFacts(
+  client: GraphClient,
+  type: ObjectType,
+  objectId: string,
+  perspective: Perspective,
+): Promise<RelationFact[]> {
+  const base = itemPath(type, objectId);
+  switch (perspective) {
+    case 'memberOf': {
+      const rows = await listAll(client, `${base}/memberOf?$select=id`);
+      return rows
+        .map((r) => ({ r, t: typeFromOData(r['@odata.type']) }))
+        .filter(({ t }) => t === 'group' || t === 'administrativeUnit')
+        .map(({ r, t }) => ({
+          kind: 'member' as const,
+          sourceId: str(r.id),
+          sourceType: t as ObjectType,
+          targetId: objectId,
+          targetType: type,
+        }));
+    }
+    case 'members':
+    case 'owners': {
+      const rows = await listAll(client, `${base}/${perspective}?$select=id`);
+      return rows.map((r) => ({
+        kind: perspective === 'members' ? ('member' as const) : ('owner' as const),
+        sourceId: objectId,
+        sourceType: type,
+        targetId: str(r.id),
+        targetType: typeFromOData(r['@odata.type']),
+      }));
+    }
+    case 'principalRoles': {
+      const rows = await listAll(
+        client,
+        `${collectionPath('roleAssignment')}?$filter=principalId eq ${quoteFilter(objectId)}`,
+      );
+      return rows.map(roleFact);
+    }
+    case 'roleAssignments': {
+      const rows = await listAll(
+        client,
+        `${collectionPath('roleAssignment')}?$filter=roleDefinitionId eq ${quoteFilter(objectId)}`,
+      );
+      return rows.map(roleFact);
+    }
+    case 'principalAppRoles':
+      return (await listAll(client, `${base}/appRoleAssignments`)).map(appRoleFact);
+    case 'appRoleAssignedTo':
+      return (await listAll(client, `${base}/appRoleAssignedTo`)).map(appRoleFact);
+  }
+}
+
+/** Facts to add (at T, not live) and to remove (live, not at T). */
+export function compareFacts(
+  desired: RelationFact[],
+  live: RelationFact[],
+): { add: RelationFact[]; remove: RelationFact[] } {
+  const liveKeys = new Map(live.map((f) => [factKey(f), f]));
+  const desiredKeys = new Set(desired.map(factKey));
+  return {
+    add: desired.filter((f) => !liveKeys.has(factKey(f))),
+    remove: live.filter((f) => !desiredKeys.has(factKey(f))),
+  };
+}

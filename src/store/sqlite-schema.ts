@@ -1,0 +1,122 @@
+// SQLite schema, versioned: each migration runs once, in order, inside one transaction.
+// Every table is keyed by tenant id first, so every query is scoped to one tenant by its index.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  // 1: initial schema.
+  `
+  CREATE TABLE settings (tenant_id TEXT PRIMARY KEY, doc TEXT NOT NULL, etag TEXT NOT NULL);
+  CREATE TABLE sync_state (tenant_id TEXT PRIMARY KEY, doc TEXT NOT NULL, etag TEXT NOT NULL);
+
+  CREATE TABLE objects (
+    id INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    name_lower TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    last_changed_at TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (tenant_id, object_type, object_id)
+  );
+  CREATE INDEX objects_by_name ON objects (tenant_id, name_lower, object_id, object_type);
+  CREATE INDEX objects_by_type_name ON objects (tenant_id, object_type, name_lower, object_id);
+  CREATE INDEX objects_by_id ON objects (tenant_id, object_id, object_type);
+  CREATE INDEX objects_by_change ON objects (tenant_id, last_changed_at, object_id, object_type);
+  CREATE INDEX objects_by_type_state ON objects (tenant_id, object_type, deleted, object_id);
+  -- Trigram index over the search keys: substring search without scanning (rowid = objects.id).
+  CREATE VIRTUAL TABLE object_search USING fts5 (text, tokenize = 'trigram');
+
+  CREATE TABLE versions (
+    tenant_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    captured_at TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, object_id, version_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX versions_by_object_time ON versions (tenant_id, object_id, captured_at, version_id);
+  CREATE INDEX versions_by_time ON versions (tenant_id, captured_at, object_id, version_id);
+
+  CREATE TABLE edges (
+    tenant_id TEXT NOT NULL,
+    edge_id TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    removed_at TEXT,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, edge_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX edges_by_source ON edges (tenant_id, source_id, kind, added_at);
+  CREATE INDEX edges_by_target ON edges (tenant_id, target_id, kind, added_at);
+
+  CREATE TABLE runs (
+    tenant_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    lease_expires_at TEXT,
+    doc TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, run_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX runs_by_tenant_time ON runs (tenant_id, created_at, run_id);
+  CREATE INDEX runs_by_status ON runs (status, due_at);
+
+  CREATE TABLE restores (
+    tenant_id TEXT NOT NULL,
+    restore_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    lease_expires_at TEXT,
+    doc TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, restore_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX restores_by_tenant_time ON restores (tenant_id, requested_at, restore_id);
+  CREATE INDEX restores_by_status ON restores (status, requested_at);
+
+  CREATE TABLE audit (
+    tenant_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_by_actor ON audit (tenant_id, actor_id, seq);
+  CREATE INDEX audit_by_action ON audit (tenant_id, action, seq);
+  -- The newest entry of each chain, updated in the same transaction: removing entries shows.
+  CREATE TABLE audit_head (tenant_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema up to date; refuses a file written by a newer version of the product. */
+export function migrate(db: Database.Database, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as
+    | { version: number | null }
+    | undefined;
+  const current = row?.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `SQLite store ${path} has schema version ${current}, newer than this build understands (${SCHEMA_VERSION})`,
+    );
+  }
+  const versionNow = db.prepare('SELECT coalesce(max(version), 0) AS version FROM schema_version');
+  for (let v = current + 1; v <= SCHEMA_VERSION; v += 1) {
+    db.transaction(() => {
+      // Another process may have migrated while we waited for the write lock.
+      if ((versionNow.get() as { version: number }).version >= v) return;
+      db.exec(MIGRATIONS[v - 1]);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v);
+    }).immediate();
+  }
+}

@@ -1,0 +1,906 @@
+// The embedded store: one SQLite file (WAL) under DATA_DIR. Every statement is prepared with
+// bound parameters and filters on tenant_id; write paths run in IMMEDIATE transactions so any
+// number of processes can share the file (compare-and-swap on etags decides who wins).
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ObjectType, RunStatus } from '../domain.ts';
+import { auditHash, GENESIS_HASH } from './audit-chain.ts';
+import { guardSqlite } from './sqlite-errors.ts';
+import { migrate } from './sqlite-schema.ts';
+import {
+  type AuditEntry,
+  type AuditInput,
+  type EdgeQuery,
+  type EdgeRecord,
+  type ObjectListQuery,
+  type ObjectRecord,
+  type Page,
+  type PageCommit,
+  type RestoreRecord,
+  type RestoreStatus,
+  type RunRecord,
+  type Store,
+  StoreConflictError,
+  StoreUnavailableError,
+  type SyncState,
+  type TenantSettings,
+  type VersionRecord,
+} from './store.ts';
+import {
+  assertTenant,
+  clampLimit,
+  decodeContinuation,
+  encodeContinuation,
+  normalizeEdge,
+  normalizeObject,
+  normalizeRestore,
+  normalizeRun,
+  normalizeSearchTerm,
+  normalizeVersion,
+  positionNumber,
+  positionString,
+  SEARCH_KEY_SEPARATOR,
+  StoreInputError,
+  searchTextOf,
+  toIso,
+} from './store-values.ts';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file (created with its directory if missing). */
+  file: string;
+  /** How long a write waits for another process's lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Caps the file at this many pages: lets tests reproduce a full disk. */
+  maxPageCount?: number;
+  now?: () => Date;
+}
+
+/** The default file name under DATA_DIR. */
+export const SQLITE_FILE_NAME = 'entra-backup.db';
+
+type Row = Record<string, unknown>;
+type Params = Record<string, unknown>;
+
+/** Above this many trigram hits, walking the sort index with a substring test is faster. */
+const DENSE_MATCHES = 3000;
+
+const SORT_COLUMNS: Record<NonNullable<ObjectListQuery['sort']>, string[]> = {
+  name: ['name_lower', 'object_id', 'object_type'],
+  id: ['object_id', 'object_type'],
+  lastChange: ['last_changed_at', 'object_id', 'object_type'],
+};
+
+function parse<T>(doc: unknown): T {
+  return JSON.parse(String(doc)) as T;
+}
+
+function withEtag<T extends object>(row: Row | undefined): (T & { etag: string }) | undefined {
+  if (!row) return undefined;
+  return { ...parse<T>(row.doc), etag: String(row.etag) };
+}
+
+function withoutEtag<T extends { etag?: string }>(record: T): Omit<T, 'etag'> {
+  const { etag: _etag, ...rest } = record;
+  return rest;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  private db: Database.Database | undefined;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.file = path.resolve(options.file);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new StoreUnavailableError(
+        `SQLite store ${this.file} cannot be created: its directory ${path.dirname(this.file)} is not usable (${code})`,
+        { cause: err },
+      );
+    }
+    guardSqlite(this.file, () => {
+      const db = new Database(this.file, { timeout: this.options.busyTimeoutMs ?? 5000 });
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        if (this.options.maxPageCount) db.pragma(`max_page_count = ${Math.floor(this.options.maxPageCount)}`);
+        migrate(db, this.file);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      this.db = db;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  async ping(): Promise<void> {
+    this.run(() => this.get('SELECT 1 AS ok', {}));
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private conn(): Database.Database {
+    if (!this.db) throw new Error(`SQLite store ${this.file} is not open: call init() first`);
+    return this.db;
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.conn().prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private get(sql: string, params: Params): Row | undefined {
+    return this.stmt(sql).get(params) as Row | undefined;
+  }
+
+  private all(sql: string, params: Params): Row[] {
+    return this.stmt(sql).all(params) as Row[];
+  }
+
+  private exec(sql: string, params: Params): Database.RunResult {
+    return this.stmt(sql).run(params);
+  }
+
+  /** Maps environment faults to StoreUnavailableError. */
+  private run<T>(fn: () => T): T {
+    return guardSqlite(this.file, fn);
+  }
+
+  /** A write transaction that takes the write lock up front (no deadlock between readers upgrading). */
+  private write<T>(fn: () => T): T {
+    return this.run(() => this.conn().transaction(fn).immediate());
+  }
+
+  private nowIso(): string {
+    return this.now().toISOString();
+  }
+
+  // ------------------------------------------------------------ settings
+
+  async listTenants(): Promise<TenantSettings[]> {
+    return this.run(() =>
+      this.all('SELECT doc, etag FROM settings ORDER BY tenant_id', {}).map(
+        (r) => withEtag<TenantSettings>(r) as TenantSettings,
+      ),
+    );
+  }
+
+  async getSettings(tenantId: string): Promise<TenantSettings | undefined> {
+    return this.run(() =>
+      withEtag<TenantSettings>(
+        this.get('SELECT doc, etag FROM settings WHERE tenant_id = @tenantId', { tenantId }),
+      ),
+    );
+  }
+
+  async putSettings(settings: TenantSettings, ifMatch?: string): Promise<TenantSettings> {
+    const etag = randomUUID();
+    const doc = JSON.stringify(withoutEtag(settings));
+    const tenantId = settings.tenantId;
+    this.write(() => {
+      if (ifMatch === undefined) {
+        this.exec(
+          `INSERT INTO settings (tenant_id, doc, etag) VALUES (@tenantId, @doc, @etag)
+           ON CONFLICT (tenant_id) DO UPDATE SET doc = excluded.doc, etag = excluded.etag`,
+          { tenantId, doc, etag },
+        );
+        return;
+      }
+      const r = this.exec(
+        'UPDATE settings SET doc = @doc, etag = @etag WHERE tenant_id = @tenantId AND etag = @ifMatch',
+        { tenantId, doc, etag, ifMatch },
+      );
+      if (r.changes === 0) {
+        throw new StoreConflictError(
+          `settings of tenant ${tenantId} changed meanwhile (etag ${ifMatch} is stale)`,
+        );
+      }
+    });
+    return { ...withoutEtag(settings), etag };
+  }
+
+  async getSyncState(tenantId: string): Promise<SyncState | undefined> {
+    return this.run(() =>
+      withEtag<SyncState>(
+        this.get('SELECT doc, etag FROM sync_state WHERE tenant_id = @tenantId', { tenantId }),
+      ),
+    );
+  }
+
+  async putSyncState(state: SyncState): Promise<SyncState> {
+    const etag = randomUUID();
+    this.write(() =>
+      this.exec(
+        `INSERT INTO sync_state (tenant_id, doc, etag) VALUES (@tenantId, @doc, @etag)
+         ON CONFLICT (tenant_id) DO UPDATE SET doc = excluded.doc, etag = excluded.etag`,
+        { tenantId: state.tenantId, doc: JSON.stringify(withoutEtag(state)), etag },
+      ),
+    );
+    return { ...withoutEtag(state), etag };
+  }
+
+  // ------------------------------------------------------------ objects
+
+  async getObject(
+    tenantId: string,
+    objectType: ObjectType,
+    objectId: string,
+  ): Promise<ObjectRecord | undefined> {
+    return this.run(() => {
+      const row = this.get(
+        'SELECT doc FROM objects WHERE tenant_id = @tenantId AND object_type = @objectType AND object_id = @objectId',
+        { tenantId, objectType, objectId },
+      );
+      return row ? parse<ObjectRecord>(row.doc) : undefined;
+    });
+  }
+
+  async getObjects(
+    tenantId: string,
+    objectType: ObjectType,
+    objectIds: string[],
+  ): Promise<Map<string, ObjectRecord>> {
+    return this.run(() => {
+      const out = new Map<string, ObjectRecord>();
+      for (let i = 0; i < objectIds.length; i += 500) {
+        const ids = JSON.stringify(objectIds.slice(i, i + 500));
+        const rows = this.all(
+          `SELECT doc FROM objects WHERE tenant_id = @tenantId AND object_type = @objectType
+             AND object_id IN (SELECT value FROM json_each(@ids))`,
+          { tenantId, objectType, ids },
+        );
+        for (const row of rows) {
+          const record = parse<ObjectRecord>(row.doc);
+          out.set(record.objectId, record);
+        }
+      }
+      return out;
+    });
+  }
+
+  async listObjects(tenantId: string, query: ObjectListQuery): Promise<Page<ObjectRecord>> {
+    const limit = clampLimit(query.limit, 50, 1000);
+    const sort = query.sort ?? 'name';
+    const columns = SORT_COLUMNS[sort];
+    if (!columns) throw new StoreInputError(`sort: '${String(sort)}' is not one of name, id, lastChange`);
+    const desc = query.descending === true;
+    const term = normalizeSearchTerm(query.search);
+    const deleted = query.deleted ?? 'all';
+    const kind = `objects:${sort}:${desc ? 'desc' : 'asc'}`;
+
+    const where = ['o.tenant_id = @tenantId'];
+    const params: Params = { tenantId, limit: limit + 1 };
+    if (query.type) {
+      where.push('o.object_type = @type');
+      params.type = query.type;
+    }
+    if (deleted === 'live') where.push('o.deleted = 0');
+    else if (deleted === 'deleted') where.push('o.deleted = 1');
+    if (query.continuation) {
+      const position = decodeContinuation(kind, query.continuation);
+      const names = columns.map((_, i) => `@k${i}`);
+      columns.forEach((_, i) => {
+        params[`k${i}`] = positionString(position, i);
+      });
+      where.push(`(${columns.map((c) => `o.${c}`).join(', ')}) ${desc ? '<' : '>'} (${names.join(', ')})`);
+    }
+    if (term) {
+      params.term = term;
+      if (term.length >= 3 && !term.includes(SEARCH_KEY_SEPARATOR) && !this.searchIsDense(tenantId, term)) {
+        // Few hits: let the trigram index find them, then sort that handful.
+        params.match = `"${term.replace(/"/g, '""')}"`;
+        where.push('o.id IN (SELECT rowid FROM object_search WHERE object_search MATCH @match)');
+      }
+      // Always confirm on the search text: exact substring semantics whichever path was taken.
+      where.push('instr(o.search_text, @term) > 0');
+    }
+    const order = columns.map((c) => `o.${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
+    const sql = `SELECT o.doc, ${columns.map((c) => `o.${c}`).join(', ')} FROM objects o
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit`;
+    return this.run(() => {
+      const rows = this.all(sql, params);
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => parse<ObjectRecord>(r.doc)),
+        ...(more && last
+          ? {
+              continuation: encodeContinuation(
+                kind,
+                columns.map((c) => String(last[c])),
+              ),
+            }
+          : {}),
+      };
+    });
+  }
+
+  /** True when the term has many trigram hits (in any tenant): cheaper to walk the sort order then. */
+  private searchIsDense(_tenantId: string, term: string): boolean {
+    const row = this.get(
+      `SELECT count(*) AS n FROM (SELECT rowid FROM object_search WHERE object_search MATCH @match LIMIT ${DENSE_MATCHES})`,
+      { match: `"${term.replace(/"/g, '""')}"` },
+    );
+    return Number(row?.n ?? 0) >= DENSE_MATCHES;
+  }
+
+  async *listLiveObjectIds(tenantId: string, objectType: ObjectType): AsyncIterable<string[]> {
+    let after = '';
+    for (;;) {
+      const rows = this.run(() =>
+        this.all(
+          `SELECT object_id FROM objects WHERE tenant_id = @tenantId AND object_type = @objectType AND deleted = 0
+             AND object_id > @after ORDER BY object_id LIMIT 1000`,
+          { tenantId, objectType, after },
+        ),
+      );
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => String(r.object_id));
+      yield ids;
+      if (rows.length < 1000) return;
+      after = ids[ids.length - 1];
+    }
+  }
+
+  async countObjects(
+    tenantId: string,
+  ): Promise<Partial<Record<ObjectType, { live: number; deleted: number }>>> {
+    return this.run(() => {
+      const out: Partial<Record<ObjectType, { live: number; deleted: number }>> = {};
+      const rows = this.all(
+        `SELECT object_type, deleted, count(*) AS n FROM objects WHERE tenant_id = @tenantId
+         GROUP BY object_type, deleted`,
+        { tenantId },
+      );
+      for (const r of rows) {
+        const type = String(r.object_type) as ObjectType;
+        const entry = out[type] ?? { live: 0, deleted: 0 };
+        if (Number(r.deleted) === 1) entry.deleted += Number(r.n);
+        else entry.live += Number(r.n);
+        out[type] = entry;
+      }
+      return out;
+    });
+  }
+
+  // ------------------------------------------------------------ backup pages and history
+
+  async commitPage(tenantId: string, page: PageCommit): Promise<RunRecord | undefined> {
+    const versions = page.versions.map((v) => normalizeVersion(assertTenant(tenantId, v, 'version')));
+    const objects = page.objects.map((o) => normalizeObject(assertTenant(tenantId, o, 'object')));
+    const edges = page.edgesAdded.map((e) => normalizeEdge(assertTenant(tenantId, e, 'edge')));
+    const removed = page.edgesRemoved.map((r) => ({
+      edgeId: r.edgeId,
+      removedAt: toIso(r.removedAt, 'removedAt'),
+    }));
+    const run = page.run ? normalizeRun(assertTenant(tenantId, page.run, 'run')) : undefined;
+    const etag = randomUUID();
+
+    this.write(() => {
+      for (const v of versions) {
+        this.exec(
+          `INSERT INTO versions (tenant_id, object_id, version_id, object_type, captured_at, doc)
+           VALUES (@tenantId, @objectId, @versionId, @objectType, @capturedAt, @doc)
+           ON CONFLICT DO NOTHING`,
+          {
+            tenantId,
+            objectId: v.objectId,
+            versionId: v.versionId,
+            objectType: v.objectType,
+            capturedAt: v.capturedAt,
+            doc: JSON.stringify(v),
+          },
+        );
+      }
+      for (const o of objects) this.upsertObject(tenantId, o);
+      for (const e of edges) {
+        const { removedAt, ...doc } = e;
+        this.exec(
+          `INSERT INTO edges (tenant_id, edge_id, source_id, kind, target_id, added_at, removed_at, doc)
+           VALUES (@tenantId, @edgeId, @sourceId, @kind, @targetId, @addedAt, @removedAt, @doc)
+           ON CONFLICT DO NOTHING`,
+          {
+            tenantId,
+            edgeId: e.edgeId,
+            sourceId: e.sourceId,
+            kind: e.kind,
+            targetId: e.targetId,
+            addedAt: e.addedAt,
+            removedAt,
+            doc: JSON.stringify(doc),
+          },
+        );
+      }
+      for (const r of removed) {
+        this.exec(
+          `UPDATE edges SET removed_at = @removedAt
+           WHERE tenant_id = @tenantId AND edge_id = @edgeId AND (removed_at IS NULL OR removed_at > @removedAt)`,
+          { tenantId, ...r },
+        );
+      }
+      if (run) this.writeRun(run, etag, page.run?.etag);
+    });
+    return run ? { ...run, etag } : undefined;
+  }
+
+  private upsertObject(tenantId: string, o: ObjectRecord): void {
+    const searchText = searchTextOf(o);
+    const existing = this.get(
+      'SELECT id, search_text FROM objects WHERE tenant_id = @tenantId AND object_type = @objectType AND object_id = @objectId',
+      { tenantId, objectType: o.objectType, objectId: o.objectId },
+    );
+    const values = {
+      tenantId,
+      objectType: o.objectType,
+      objectId: o.objectId,
+      nameLower: (o.displayName ?? '').toLowerCase(),
+      deleted: o.deleted ? 1 : 0,
+      lastChangedAt: o.lastChangedAt,
+      searchText,
+      doc: JSON.stringify(o),
+    };
+    if (!existing) {
+      const r = this.exec(
+        `INSERT INTO objects (tenant_id, object_type, object_id, name_lower, deleted, last_changed_at, search_text, doc)
+         VALUES (@tenantId, @objectType, @objectId, @nameLower, @deleted, @lastChangedAt, @searchText, @doc)`,
+        values,
+      );
+      this.exec('INSERT INTO object_search (rowid, text) VALUES (@id, @text)', {
+        id: r.lastInsertRowid,
+        text: searchText,
+      });
+      return;
+    }
+    this.exec(
+      `UPDATE objects SET name_lower = @nameLower, deleted = @deleted, last_changed_at = @lastChangedAt,
+         search_text = @searchText, doc = @doc WHERE id = @id AND tenant_id = @tenantId`,
+      { ...values, id: existing.id },
+    );
+    if (existing.search_text !== searchText) {
+      this.exec('UPDATE object_search SET text = @text WHERE rowid = @id', {
+        id: existing.id,
+        text: searchText,
+      });
+    }
+  }
+
+  async listVersions(tenantId: string, objectId: string, limit?: number): Promise<VersionRecord[]> {
+    const n = clampLimit(limit, 1000, 100_000);
+    return this.run(() =>
+      this.all(
+        `SELECT doc FROM versions WHERE tenant_id = @tenantId AND object_id = @objectId
+         ORDER BY captured_at DESC, version_id DESC LIMIT @n`,
+        { tenantId, objectId, n },
+      ).map((r) => parse<VersionRecord>(r.doc)),
+    );
+  }
+
+  async getVersion(
+    tenantId: string,
+    objectId: string,
+    versionId: string,
+  ): Promise<VersionRecord | undefined> {
+    return this.run(() => {
+      const row = this.get(
+        'SELECT doc FROM versions WHERE tenant_id = @tenantId AND object_id = @objectId AND version_id = @versionId',
+        { tenantId, objectId, versionId },
+      );
+      return row ? parse<VersionRecord>(row.doc) : undefined;
+    });
+  }
+
+  async getVersionAt(tenantId: string, objectId: string, at: string): Promise<VersionRecord | undefined> {
+    const atIso = toIso(at, 'at');
+    return this.run(() => {
+      const row = this.get(
+        `SELECT doc FROM versions WHERE tenant_id = @tenantId AND object_id = @objectId AND captured_at <= @at
+         ORDER BY captured_at DESC, version_id DESC LIMIT 1`,
+        { tenantId, objectId, at: atIso },
+      );
+      return row ? parse<VersionRecord>(row.doc) : undefined;
+    });
+  }
+
+  async listChanges(
+    tenantId: string,
+    query: { from: string; to: string; types?: ObjectType[]; limit?: number; continuation?: string },
+  ): Promise<Page<VersionRecord>> {
+    const limit = clampLimit(query.limit, 100, 1000);
+    const params: Params = {
+      tenantId,
+      from: toIso(query.from, 'from'),
+      to: toIso(query.to, 'to'),
+      limit: limit + 1,
+      a: '',
+      o: '',
+      v: '',
+    };
+    const where = ['tenant_id = @tenantId', 'captured_at > @from', 'captured_at <= @to'];
+    if (query.types && query.types.length > 0) {
+      where.push('object_type IN (SELECT value FROM json_each(@types))');
+      params.types = JSON.stringify(query.types);
+    }
+    if (query.continuation) {
+      const p = decodeContinuation('changes', query.continuation);
+      params.a = positionString(p, 0);
+      params.o = positionString(p, 1);
+      params.v = positionString(p, 2);
+      where.push('(captured_at, object_id, version_id) > (@a, @o, @v)');
+    }
+    const sql = `SELECT doc FROM versions WHERE ${where.join(' AND ')}
+      ORDER BY captured_at, object_id, version_id LIMIT @limit`;
+    return this.run(() => {
+      const rows = this.all(sql, params).map((r) => parse<VersionRecord>(r.doc));
+      const more = rows.length > limit;
+      const items = more ? rows.slice(0, limit) : rows;
+      const last = items[items.length - 1];
+      return {
+        items,
+        ...(more && last
+          ? { continuation: encodeContinuation('changes', [last.capturedAt, last.objectId, last.versionId]) }
+          : {}),
+      };
+    });
+  }
+
+  async listEdges(tenantId: string, query: EdgeQuery): Promise<EdgeRecord[]> {
+    const where = ['tenant_id = @tenantId'];
+    const params: Params = { tenantId };
+    if (query.sourceId !== undefined) {
+      where.push('source_id = @sourceId');
+      params.sourceId = query.sourceId;
+    }
+    if (query.targetId !== undefined) {
+      where.push('target_id = @targetId');
+      params.targetId = query.targetId;
+    }
+    if (query.kind !== undefined) {
+      where.push('kind = @kind');
+      params.kind = query.kind;
+    }
+    if (!query.history) {
+      if (query.at !== undefined) {
+        params.at = toIso(query.at, 'at');
+        where.push('added_at <= @at AND (removed_at IS NULL OR removed_at > @at)');
+      } else {
+        where.push('removed_at IS NULL');
+      }
+    }
+    const sql = `SELECT doc, removed_at FROM edges WHERE ${where.join(' AND ')} ORDER BY added_at, edge_id`;
+    return this.run(() =>
+      this.all(sql, params).map((r) => ({
+        ...parse<EdgeRecord>(r.doc),
+        removedAt: r.removed_at === null ? null : String(r.removed_at),
+      })),
+    );
+  }
+
+  async pruneVersions(tenantId: string, before: string): Promise<number> {
+    const beforeIso = toIso(before, 'before');
+    return this.write(() => {
+      // A version goes when a newer one exists that is itself at or before `before`: the state
+      // at `before` (and each object's newest version) stays.
+      const versions = this.exec(
+        `DELETE FROM versions AS v WHERE v.tenant_id = @tenantId AND v.captured_at < @before
+           AND EXISTS (SELECT 1 FROM versions n WHERE n.tenant_id = v.tenant_id AND n.object_id = v.object_id
+             AND n.captured_at <= @before
+             AND (n.captured_at > v.captured_at OR (n.captured_at = v.captured_at AND n.version_id > v.version_id)))`,
+        { tenantId, before: beforeIso },
+      );
+      const edges = this.exec(
+        'DELETE FROM edges WHERE tenant_id = @tenantId AND removed_at IS NOT NULL AND removed_at < @before',
+        { tenantId, before: beforeIso },
+      );
+      return versions.changes + edges.changes;
+    });
+  }
+
+  // ------------------------------------------------------------ runs
+
+  private writeRun(run: RunRecord, etag: string, ifMatch: string | undefined): void {
+    const values = {
+      tenantId: run.tenantId,
+      runId: run.runId,
+      status: run.status,
+      createdAt: run.createdAt,
+      dueAt: run.dueAt,
+      leaseExpiresAt: run.lease?.expiresAt ?? null,
+      doc: JSON.stringify(withoutEtag(run)),
+      etag,
+    };
+    if (ifMatch === undefined) {
+      this.exec(
+        `INSERT INTO runs (tenant_id, run_id, status, created_at, due_at, lease_expires_at, doc, etag)
+         VALUES (@tenantId, @runId, @status, @createdAt, @dueAt, @leaseExpiresAt, @doc, @etag)
+         ON CONFLICT (tenant_id, run_id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
+           lease_expires_at = excluded.lease_expires_at, doc = excluded.doc, etag = excluded.etag`,
+        values,
+      );
+      return;
+    }
+    const r = this.exec(
+      `UPDATE runs SET status = @status, due_at = @dueAt, lease_expires_at = @leaseExpiresAt, doc = @doc, etag = @etag
+       WHERE tenant_id = @tenantId AND run_id = @runId AND etag = @ifMatch`,
+      { ...values, ifMatch },
+    );
+    if (r.changes === 0) {
+      throw new StoreConflictError(
+        `run ${run.runId} of tenant ${run.tenantId} changed meanwhile or does not exist`,
+      );
+    }
+  }
+
+  async createRun(run: RunRecord): Promise<RunRecord> {
+    const record = normalizeRun(run);
+    const etag = randomUUID();
+    this.write(() => {
+      const r = this.exec(
+        `INSERT INTO runs (tenant_id, run_id, status, created_at, due_at, lease_expires_at, doc, etag)
+         VALUES (@tenantId, @runId, @status, @createdAt, @dueAt, @leaseExpiresAt, @doc, @etag) ON CONFLICT DO NOTHING`,
+        {
+          tenantId: record.tenantId,
+          runId: record.runId,
+          status: record.status,
+          createdAt: record.createdAt,
+          dueAt: record.dueAt,
+          leaseExpiresAt: record.lease?.expiresAt ?? null,
+          doc: JSON.stringify(record),
+          etag,
+        },
+      );
+      if (r.changes === 0) {
+        throw new StoreConflictError(`run ${record.runId} of tenant ${record.tenantId} already exists`);
+      }
+    });
+    return { ...record, etag };
+  }
+
+  async getRun(tenantId: string, runId: string): Promise<RunRecord | undefined> {
+    return this.run(() =>
+      withEtag<RunRecord>(
+        this.get('SELECT doc, etag FROM runs WHERE tenant_id = @tenantId AND run_id = @runId', {
+          tenantId,
+          runId,
+        }),
+      ),
+    );
+  }
+
+  async updateRun(run: RunRecord, ifMatch: string): Promise<RunRecord> {
+    const record = normalizeRun(run);
+    const etag = randomUUID();
+    this.write(() => this.writeRun(record, etag, ifMatch));
+    return { ...record, etag };
+  }
+
+  async listRuns(tenantId: string, query?: { limit?: number; status?: RunStatus[] }): Promise<RunRecord[]> {
+    const n = clampLimit(query?.limit, 50, 10_000);
+    const params: Params = { tenantId, n };
+    let filter = '';
+    if (query?.status && query.status.length > 0) {
+      filter = 'AND status IN (SELECT value FROM json_each(@status))';
+      params.status = JSON.stringify(query.status);
+    }
+    return this.run(() =>
+      this.all(
+        `SELECT doc, etag FROM runs WHERE tenant_id = @tenantId ${filter}
+         ORDER BY created_at DESC, run_id DESC LIMIT @n`,
+        params,
+      ).map((r) => withEtag<RunRecord>(r) as RunRecord),
+    );
+  }
+
+  async listClaimableRuns(now: string, limit: number): Promise<RunRecord[]> {
+    const n = clampLimit(limit, 10, 1000);
+    return this.run(() =>
+      this.all(
+        `SELECT doc, etag FROM runs
+         WHERE (status = 'queued' AND due_at <= @now)
+            OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= @now))
+         ORDER BY due_at, tenant_id, run_id LIMIT @n`,
+        { now: toIso(now, 'now'), n },
+      ).map((r) => withEtag<RunRecord>(r) as RunRecord),
+    );
+  }
+
+  // ------------------------------------------------------------ restores
+
+  async putRestore(restore: RestoreRecord, ifMatch?: string): Promise<RestoreRecord> {
+    const record = normalizeRestore(restore);
+    const etag = randomUUID();
+    const values = {
+      tenantId: record.tenantId,
+      restoreId: record.restoreId,
+      status: record.status,
+      requestedAt: record.requestedAt,
+      leaseExpiresAt: record.lease?.expiresAt ?? null,
+      doc: JSON.stringify(record),
+      etag,
+    };
+    this.write(() => {
+      if (ifMatch === undefined) {
+        this.exec(
+          `INSERT INTO restores (tenant_id, restore_id, status, requested_at, lease_expires_at, doc, etag)
+           VALUES (@tenantId, @restoreId, @status, @requestedAt, @leaseExpiresAt, @doc, @etag)
+           ON CONFLICT (tenant_id, restore_id) DO UPDATE SET status = excluded.status,
+             lease_expires_at = excluded.lease_expires_at, doc = excluded.doc, etag = excluded.etag`,
+          values,
+        );
+        return;
+      }
+      const r = this.exec(
+        `UPDATE restores SET status = @status, lease_expires_at = @leaseExpiresAt, doc = @doc, etag = @etag
+         WHERE tenant_id = @tenantId AND restore_id = @restoreId AND etag = @ifMatch`,
+        { ...values, ifMatch },
+      );
+      if (r.changes === 0) {
+        throw new StoreConflictError(
+          `restore ${record.restoreId} of tenant ${record.tenantId} changed meanwhile or does not exist`,
+        );
+      }
+    });
+    return { ...record, etag };
+  }
+
+  async getRestore(tenantId: string, restoreId: string): Promise<RestoreRecord | undefined> {
+    return this.run(() =>
+      withEtag<RestoreRecord>(
+        this.get('SELECT doc, etag FROM restores WHERE tenant_id = @tenantId AND restore_id = @restoreId', {
+          tenantId,
+          restoreId,
+        }),
+      ),
+    );
+  }
+
+  async listRestores(
+    tenantId: string,
+    query?: { status?: RestoreStatus[]; limit?: number },
+  ): Promise<RestoreRecord[]> {
+    const n = clampLimit(query?.limit, 50, 10_000);
+    const params: Params = { tenantId, n };
+    let filter = '';
+    if (query?.status && query.status.length > 0) {
+      filter = 'AND status IN (SELECT value FROM json_each(@status))';
+      params.status = JSON.stringify(query.status);
+    }
+    return this.run(() =>
+      this.all(
+        `SELECT doc, etag FROM restores WHERE tenant_id = @tenantId ${filter}
+         ORDER BY requested_at DESC, restore_id DESC LIMIT @n`,
+        params,
+      ).map((r) => withEtag<RestoreRecord>(r) as RestoreRecord),
+    );
+  }
+
+  async listClaimableRestores(now: string, limit: number): Promise<RestoreRecord[]> {
+    const n = clampLimit(limit, 10, 1000);
+    return this.run(() =>
+      this.all(
+        `SELECT doc, etag FROM restores
+         WHERE status = 'approved'
+            OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= @now))
+         ORDER BY requested_at, tenant_id, restore_id LIMIT @n`,
+        { now: toIso(now, 'now'), n },
+      ).map((r) => withEtag<RestoreRecord>(r) as RestoreRecord),
+    );
+  }
+
+  // ------------------------------------------------------------ audit
+
+  async appendAudit(input: AuditInput): Promise<AuditEntry> {
+    const tenantId = input.tenantId;
+    return this.write(() => {
+      const head = this.get('SELECT seq, hash FROM audit_head WHERE tenant_id = @tenantId', { tenantId });
+      const seq = head ? Number(head.seq) + 1 : 1;
+      const prevHash = head ? String(head.hash) : GENESIS_HASH;
+      const body: Omit<AuditEntry, 'hash'> = {
+        tenantId,
+        actor: input.actor,
+        action: input.action,
+        ...(input.target === undefined ? {} : { target: input.target }),
+        ...(input.details === undefined ? {} : { details: input.details }),
+        seq,
+        at: this.nowIso(),
+        prevHash,
+      };
+      const entry: AuditEntry = { ...body, hash: auditHash(body) };
+      this.exec(
+        `INSERT INTO audit (tenant_id, seq, actor_id, action, doc) VALUES (@tenantId, @seq, @actorId, @action, @doc)`,
+        { tenantId, seq, actorId: input.actor.objectId, action: input.action, doc: JSON.stringify(entry) },
+      );
+      this.exec(
+        `INSERT INTO audit_head (tenant_id, seq, hash) VALUES (@tenantId, @seq, @hash)
+         ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+        { tenantId, seq, hash: entry.hash },
+      );
+      return entry;
+    });
+  }
+
+  async listAudit(
+    tenantId: string,
+    query?: { actorId?: string; action?: string; limit?: number; continuation?: string },
+  ): Promise<Page<AuditEntry>> {
+    const limit = clampLimit(query?.limit, 50, 1000);
+    const where = ['tenant_id = @tenantId'];
+    const params: Params = { tenantId, limit: limit + 1 };
+    if (query?.actorId !== undefined) {
+      where.push('actor_id = @actorId');
+      params.actorId = query.actorId;
+    }
+    if (query?.action !== undefined) {
+      if (query.action.endsWith('*')) {
+        where.push('substr(action, 1, @prefixLength) = @prefix');
+        params.prefix = query.action.slice(0, -1);
+        params.prefixLength = query.action.length - 1;
+      } else {
+        where.push('action = @action');
+        params.action = query.action;
+      }
+    }
+    if (query?.continuation) {
+      where.push('seq < @before');
+      params.before = positionNumber(decodeContinuation('audit', query.continuation), 0);
+    }
+    const sql = `SELECT doc FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`;
+    return this.run(() => {
+      const rows = this.all(sql, params).map((r) => parse<AuditEntry>(r.doc));
+      const more = rows.length > limit;
+      const items = more ? rows.slice(0, limit) : rows;
+      const last = items[items.length - 1];
+      return { items, ...(more && last ? { continuation: encodeContinuation('audit', [last.seq]) } : {}) };
+    });
+  }
+
+  async *readAuditChain(tenantId: string): AsyncIterable<AuditEntry> {
+    let after = 0;
+    for (;;) {
+      const rows = this.run(() =>
+        this.all(
+          'SELECT seq, doc FROM audit WHERE tenant_id = @tenantId AND seq > @after ORDER BY seq LIMIT 500',
+          {
+            tenantId,
+            after,
+          },
+        ),
+      );
+      for (const r of rows) {
+        // The row's seq is authoritative: an entry edited in place cannot hide by rewriting its own seq.
+        yield { ...parse<AuditEntry>(r.doc), seq: Number(r.seq) };
+      }
+      if (rows.length < 500) return;
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+
+  async readAuditHead(tenantId: string): Promise<{ seq: number; hash: string } | undefined> {
+    return this.run(() => {
+      const row = this.get('SELECT seq, hash FROM audit_head WHERE tenant_id = @tenantId', { tenantId });
+      return row ? { seq: Number(row.seq), hash: String(row.hash) } : undefined;
+    });
+  }
+}
