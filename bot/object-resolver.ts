@@ -1,6 +1,7 @@
 // Finds the user or group an admin means: a name, part of the UPN or mail, or the object id,
 // against the backup (deleted objects included, so a deleted user can be found to restore it).
 import type { AppContext } from '../src/app-context.ts';
+import { findObjects } from '../src/backup/resolve-object.ts';
 import type { ObjectType } from '../src/domain.ts';
 import type { ObjectRecord } from '../src/store/store.ts';
 import { editDistance } from './command-parser.ts';
@@ -19,14 +20,9 @@ export async function resolveObject(
   name: string,
 ): Promise<Resolution> {
   const query = name.trim().toLowerCase();
-  const page = await ctx.store.listObjects(tenantId, {
-    type: objectType,
-    search: query,
-    deleted: 'all',
-    sort: 'name',
-    limit: MAX_CHOICES + 1,
-  });
-  const hits = page.items;
+  const byId = await ctx.store.getObject(tenantId, objectType, name.trim());
+  if (byId) return { kind: 'one', object: byId };
+  const hits = await findObjects(ctx, tenantId, query, { type: objectType, limit: MAX_CHOICES + 1 });
   const exact = hits.filter(
     (o) =>
       o.objectId.toLowerCase() === query ||
@@ -40,7 +36,7 @@ export async function resolveObject(
     return {
       kind: 'many',
       objects: hits.slice(0, MAX_CHOICES),
-      more: hits.length > MAX_CHOICES || Boolean(page.continuation),
+      more: hits.length > MAX_CHOICES,
     };
   return { kind: 'none', suggestions: await suggest(ctx, tenantId, objectType, query) };
 }
@@ -54,18 +50,13 @@ async function suggest(
 ): Promise<ObjectRecord[]> {
   const stem = query.split(/[@\s.]/)[0].slice(0, 3);
   if (stem.length < 2) return [];
-  const page = await ctx.store.listObjects(tenantId, {
-    type: objectType,
-    search: stem,
-    deleted: 'all',
-    limit: 50,
-  });
+  const candidates = await findObjects(ctx, tenantId, stem, { type: objectType, limit: 50 });
   const score = (o: ObjectRecord) =>
     Math.min(
       editDistance(query, o.displayName.toLowerCase()),
       editDistance(query, String(o.summary.userPrincipalName ?? o.summary.mail ?? '').toLowerCase()),
     );
-  return page.items
+  return candidates
     .map((o) => ({ o, s: score(o) }))
     .sort((a, b) => a.s - b.s)
     .slice(0, 5)

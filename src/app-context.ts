@@ -14,5 +14,12 @@ export interface AppContext {
   /** Injected so tests can move time (expiry, schedules, retention). */
   now: () => Date;
   /** Set when the dev tenant runs in this process. */
-  devTenant?: { graphUrl: string; authorityUrl: string; controlUrl: string; tenantIds: string[] };
+  devTenant?: {
+    graphUrl: string;
+    authorityUrl: string;
+    controlUrl: string;
+    tenantIds: string[];
+    /** The dev tenant's loopback CA, trusted only by the product's own HTTPS agents. */
+    caPem: string;
+  };
 }

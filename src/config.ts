@@ -60,6 +60,8 @@ export const configSchema = z.object({
   DEV_TENANT_LOGIN_PORT: port(3980),
   DEV_TENANT_USERS: z.coerce.number().int().min(1).max(1_000_000).default(200),
   DEV_TENANT_SEED: z.string().default('contoso'),
+  /** Seeded tenants (an MSP's view); the first is the default. */
+  DEV_TENANT_TENANTS: z.coerce.number().int().min(1).max(100).default(1),
 
   // Roles and worker.
   ROLE: z.enum(['all', 'web', 'worker']).default('all'),

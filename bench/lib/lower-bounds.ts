@@ -118,12 +118,12 @@ export function chainMs(requests: number, returned: number, latency: LatencyMode
 }
 
 /**
- * With at most `r` requests per window `w`, request k (0-based) cannot start before
- * floor(k / r) × w, so `n` requests need at least floor((n - 1) / r) × w plus the last one's time.
+ * Graph paces such endpoints with a token bucket: `r` requests at once, then one every w / r.
+ * So `n` requests need at least max(0, n - r) × (w / r) plus the last one's own time.
  */
 export function paceFloorMs(requests: number, pace: StreamSize['pace'], lastRequestMs: number): number {
   if (!pace || requests === 0) return 0;
-  return Math.floor((requests - 1) / pace.requests) * pace.windowMs + lastRequestMs;
+  return Math.max(0, requests - pace.requests) * (pace.windowMs / pace.requests) + lastRequestMs;
 }
 
 export function streamBound(stream: StreamSize, paging: PagingModel, latency: LatencyModel): StreamBound {
@@ -159,7 +159,8 @@ export function backupLowerBound(
   }
   const requests = bounds.reduce((sum, b) => sum + b.requests, 0);
   const ru = streams.reduce((sum, s, i) => sum + bounds[i].requests * (s.ruPerRequest ?? 1), 0);
-  const ruFloorMs = ru <= throttle.ruPerWindow ? 0 : (Math.ceil(ru / throttle.ruPerWindow) - 1) * throttle.windowMs;
+  // The RU budget is a token bucket too: a full window's worth at once, then refilled evenly.
+  const ruFloorMs = Math.max(0, ru - throttle.ruPerWindow) * (throttle.windowMs / throttle.ruPerWindow);
   const critical = bounds.reduce((a, b) => (b.criticalMs > a.criticalMs ? b : a), bounds[0]);
   return {
     requests,

@@ -1,6 +1,8 @@
 // Expands the Adaptive Card templates of this folder (adaptivecards-templating) and keeps every
 // card under Teams' 28 KB message limit: lists are shortened (and say so) until the card fits.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ACData from 'adaptivecards-templating';
 import type { AdaptiveCardAttachment } from '../bot-types.ts';
 import { stripUnsafeCharacters } from '../text-safety.ts';
@@ -22,12 +24,13 @@ export type CardTemplate = (typeof CARD_TEMPLATES)[number];
 /** Teams refuses messages over 28 KB; keep room for the activity envelope. */
 export const MAX_CARD_BYTES = 26 * 1024;
 
+const CARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const cache = new Map<CardTemplate, unknown>();
 
 export function loadTemplate(name: CardTemplate): unknown {
   let template = cache.get(name);
   if (!template) {
-    template = JSON.parse(readFileSync(new URL(`./${name}.json`, import.meta.url), 'utf8'));
+    template = JSON.parse(readFileSync(path.join(CARDS_DIR, `${name}.json`), 'utf8'));
     cache.set(name, template);
   }
   return template;

@@ -1,5 +1,5 @@
 // `backup now [type]` and the Retry now / Backup now buttons: queue a manual run for the worker.
-import { randomUUID } from 'node:crypto';
+import { requestBackup } from '../../src/backup/request-backup.ts';
 import type { ObjectType } from '../../src/domain.ts';
 import type { RunRecord } from '../../src/store/store.ts';
 import type { BotEnv } from '../bot-env.ts';
@@ -11,38 +11,22 @@ export async function queueBackup(
   types?: ObjectType[],
 ): Promise<{ run: RunRecord; existing: boolean }> {
   const { ctx, principal } = env;
-  const active = await ctx.store.listRuns(principal.tenantId, { limit: 5, status: ['queued', 'running'] });
-  const same = active.find((r) => r.trigger === 'manual' && sameTypes(r.types, types));
-  if (same) return { run: same, existing: true };
-  const now = ctx.now().toISOString();
-  const run = await ctx.store.createRun({
-    tenantId: principal.tenantId,
-    runId: randomUUID(),
+  const before = await ctx.store.listRuns(principal.tenantId, { limit: 20, status: ['queued', 'running'] });
+  const run = await requestBackup(ctx, principal.tenantId, {
     kind: 'incremental',
-    status: 'queued',
     trigger: 'manual',
     requestedBy: principal,
     ...(types?.length ? { types } : {}),
-    createdAt: now,
-    dueAt: now,
-    checkpoint: {},
-    counts: {},
-    graphRequests: 0,
-    throttled: 0,
-    errors: [],
   });
+  const existing = before.some((r) => r.runId === run.runId);
   await ctx.store.appendAudit({
     tenantId: principal.tenantId,
     actor: principal,
     action: 'backup.requested',
     target: run.runId,
-    details: { types: types ?? 'scope', via: 'bot' },
+    details: { types: types ?? 'scope', via: 'bot', joinedExisting: existing },
   });
-  return { run, existing: false };
-}
-
-function sameTypes(a?: ObjectType[], b?: ObjectType[]): boolean {
-  return [...(a ?? [])].sort().join(',') === [...(b ?? [])].sort().join(',');
+  return { run, existing };
 }
 
 export async function backupReply(env: BotEnv, objectType?: ObjectType): Promise<OutboundMessage> {

@@ -303,10 +303,15 @@ async function applyEdges(
       }
     }
   }
-  // A deleted object keeps no live relationships of its own.
+  // A deleted object keeps no live relationships: neither its own (members, owners) nor those
+  // naming it (its memberships, ownerships, app role assignments), as in Entra.
   for (const src of deletedSources) {
-    for (const e of await w.store.listEdges(w.tenantId, { sourceId: src.id })) {
-      const m = await load(src.id, e.kind);
+    const edges = [
+      ...(await w.store.listEdges(w.tenantId, { sourceId: src.id })),
+      ...(await w.store.listEdges(w.tenantId, { targetId: src.id })),
+    ];
+    for (const e of edges) {
+      const m = await load(e.sourceId, e.kind);
       close(m, edgeKey(e.targetId, discriminatorOf(e)));
     }
   }

@@ -4,7 +4,7 @@
 // or a store outage ends the run with a specific error and nothing committed is lost.
 import type { AppContext } from '../app-context.ts';
 import { emptyCounts, type ObjectType, type RunError, type TypeCounts } from '../domain.ts';
-import type { GraphClient } from '../graph/gateway.ts';
+import { type GraphClient, GraphError } from '../graph/gateway.ts';
 import { scopedTypes } from '../settings/tenant-settings.ts';
 import type { RunRecord, SyncState } from '../store/store.ts';
 import type { StreamCursor } from './collectors/collector.ts';
@@ -76,6 +76,9 @@ export async function executeRun(
     };
     const failedTypes = new Map<ObjectType, RunError>();
     let fatal: RunError | undefined;
+    // Whether Graph served any type: when every type that asked got 403, consent is gone.
+    let graphAnswered = false;
+    let last403: GraphError | undefined;
 
     for (const type of types) {
       const cursor = handle.run.checkpoint[type];
@@ -84,19 +87,29 @@ export async function executeRun(
         continue;
       }
       try {
-        await runType(ctx, handle, client, type, cursor ?? {}, sync, capturedAt, options);
+        if ((await runType(ctx, handle, client, type, cursor ?? {}, sync, capturedAt, options)) > 0) graphAnswered = true;
         await saveStream(ctx, sync, type, handle.run.checkpoint[type], capturedAt);
       } catch (err) {
         if (err instanceof LeaseLostError) throw err;
         const at = ctx.now().toISOString();
         const runError = toRunError(err, at, type);
         log.warn({ err, objectType: type }, 'backup of a type failed');
+        if (err instanceof GraphError && err.status === 403 && (await tokenHasNoRoles(client))) {
+          // Not a missing permission for one type: the app has none left in this tenant.
+          fatal = consentRevoked(tenantId, err, at);
+          break;
+        }
         if (isStoreError(err) || isConsentError(err)) {
           fatal = runError;
           break;
         }
+        if (err instanceof GraphError && err.status === 403) last403 = err;
         failedTypes.set(type, runError);
       }
+    }
+    if (!fatal && !graphAnswered && last403 && [...failedTypes.values()].every((e) => e.status === 403)) {
+      fatal = consentRevoked(tenantId, last403, ctx.now().toISOString());
+      failedTypes.clear();
     }
     const finishedAt = ctx.now().toISOString();
     const anyItemFailed = Object.values(handle.run.counts).some((c) => (c?.failed ?? 0) > 0);
@@ -152,6 +165,24 @@ export async function executeRun(
   }
 }
 
+async function tokenHasNoRoles(client: GraphClient): Promise<boolean> {
+  try {
+    return (await client.grantedRoles()).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+function consentRevoked(tenantId: string, err: GraphError, at: string): RunError {
+  return {
+    code: 'CONSENT_REVOKED',
+    message: `admin consent for the backup app was revoked in tenant ${tenantId}: Graph answers 403 ${err.code} and the app's token carries no permissions. Grant admin consent again; nothing stored was changed.`,
+    status: err.status,
+    ...(err.requestId ? { requestId: err.requestId } : {}),
+    at,
+  };
+}
+
 function isStoreErrorCode(e: RunError): boolean {
   return e.code === 'STORE_UNAVAILABLE';
 }
@@ -165,8 +196,9 @@ async function runType(
   sync: SyncState,
   capturedAt: string,
   options: ExecuteOptions,
-): Promise<void> {
+): Promise<number> {
   const run = handle.run;
+  const firstRequests = client.stats.requests;
   const collect = collectorFor(type);
   const writer = { store: ctx.store, tenantId: run.tenantId, client, runId: run.runId, capturedAt };
   let seenRequests = client.stats.requests;
@@ -213,6 +245,7 @@ async function runType(
     });
     options.onPage?.(committed, type);
   }
+  return client.stats.requests - firstRequests;
 }
 
 /** Carries a completed stream's delta link / watermark to the tenant's sync state. */

@@ -21,10 +21,16 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
         const results = [];
         for (const tenantId of tenantIds) results.push(await verifyAuditChain(runtime.store, tenantId));
         const ok = results.every((r) => r.ok);
-        deps.output(json, { ok, tenants: results }, (d) =>
-          d.tenants
-            .map((r) => `${r.tenantId}: ${r.ok ? `ok (${r.entries} entries)` : `BROKEN at entry ${r.firstProblem?.seq}: ${r.firstProblem?.message}`}`)
-            .join('\n') || 'no tenants',
+        deps.output(
+          json,
+          { ok, tenants: results },
+          (d) =>
+            d.tenants
+              .map(
+                (r) =>
+                  `${r.tenantId}: ${r.ok ? `ok (${r.entries} entries)` : `BROKEN at entry ${r.firstProblem?.seq}: ${r.firstProblem?.message}`}`,
+              )
+              .join('\n') || 'no tenants',
         );
         if (!ok) process.exitCode = 1;
       } finally {
@@ -40,21 +46,26 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
     .option('--action <action>', "only this action ('restore.*' for a prefix)")
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
-    .action(async (opts: { tenant: string; actor?: string; action?: string; limit: string; json?: boolean }) => {
-      const runtime = await deps.openRuntime({ startDevTenant: false });
-      try {
-        const page = await runtime.store.listAudit(opts.tenant, {
-          actorId: opts.actor,
-          action: opts.action,
-          limit: Number(opts.limit),
-        });
-        deps.output(Boolean(opts.json), page.items, (items) =>
-          items
-            .map((e) => `${e.at}  ${e.action.padEnd(22)} ${e.actor.displayName ?? e.actor.objectId}  ${e.target ?? ''}`)
-            .join('\n'),
-        );
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action(
+      async (opts: { tenant: string; actor?: string; action?: string; limit: string; json?: boolean }) => {
+        const runtime = await deps.openRuntime({ startDevTenant: false });
+        try {
+          const page = await runtime.store.listAudit(opts.tenant, {
+            actorId: opts.actor,
+            action: opts.action,
+            limit: Number(opts.limit),
+          });
+          deps.output(Boolean(opts.json), page.items, (items) =>
+            items
+              .map(
+                (e) =>
+                  `${e.at}  ${e.action.padEnd(22)} ${e.actor.displayName ?? e.actor.objectId}  ${e.target ?? ''}`,
+              )
+              .join('\n'),
+          );
+        } finally {
+          await runtime.close();
+        }
+      },
+    );
 }

@@ -1,8 +1,11 @@
 // What CLI verbs are given: a way to open the product's runtime from the environment, and one
 // output helper so every verb prints JSON with --json and readable text otherwise.
 import type { AppContext } from '../app-context.ts';
+import type { DevTenant } from '../devtenant/dev-tenant.ts';
 
 export interface Runtime extends AppContext {
+  /** The dev tenant when this process started it (tests drive its faults and mutations). */
+  devTenantHandle?: DevTenant;
   /** Stops whatever the runtime started (dev tenant, store connections). */
   close(): Promise<void>;
 }

@@ -1,13 +1,13 @@
 // `entra-backup`: the product's command line. Each area adds its verbs; every verb has --json.
 import { Command } from 'commander';
-import { registerAuditCommands } from './audit-cli.ts';
 import { registerBackupCommands } from '../backup/cli.ts';
 import { registerDevTenantCommands } from '../devtenant/cli.ts';
 import { registerRestoreCommands } from '../restore/cli.ts';
+import { openRuntime } from '../runtime.ts';
 import { registerServeCommand } from '../server/serve-cli.ts';
+import { registerAuditCommands } from './audit-cli.ts';
 import type { CliDeps } from './cli-deps.ts';
 import { fail, output } from './cli-deps.ts';
-import { openRuntime } from '../runtime.ts';
 
 const deps: CliDeps = { openRuntime: (options) => openRuntime(undefined, options), output, fail };
 

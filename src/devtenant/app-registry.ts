@@ -43,7 +43,10 @@ export const RESTORE_APP_ROLES = [
 ] as const;
 
 /** Teams desktop/mobile and Teams web: the clients a tab SSO app pre-authorizes. */
-export const TEAMS_CLIENT_IDS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
+export const TEAMS_CLIENT_IDS = [
+  '1fec8e78-bce4-4aaf-ab1b-5451cc387264',
+  '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
+];
 
 interface StoredSecret {
   id: string;

@@ -54,9 +54,8 @@ CREATE INDEX IF NOT EXISTS links_seq ON links (tenant_id, kind, source_id, seq);
 CREATE INDEX IF NOT EXISTS links_target ON links (tenant_id, target_id);
 `;
 
-/** Opens (creating if needed) DATA_DIR/devtenant/devtenant.sqlite. */
-export function openDevTenantDb(dataDir: string): Db {
-  const dir = join(dataDir, 'devtenant');
+/** Opens (creating if needed) `<devTenantDir>/devtenant.sqlite`; devTenantDir is DATA_DIR/devtenant. */
+export function openDevTenantDb(dir: string): Db {
   mkdirSync(dir, { recursive: true });
   const db = new Database(join(dir, 'devtenant.sqlite'));
   db.pragma('journal_mode = WAL');
@@ -66,6 +65,7 @@ export function openDevTenantDb(dataDir: string): Db {
   return db;
 }
 
-export function devTenantDbPath(dataDir: string): string {
-  return join(dataDir, 'devtenant', 'devtenant.sqlite');
+/** The dev tenant's directory under a product DATA_DIR. */
+export function devTenantDirOf(dataDir: string): string {
+  return join(dataDir, 'devtenant');
 }

@@ -23,7 +23,9 @@ export async function authenticateClient(
   const basic = parseBasic(authorization);
   const bodyClientId = form.get('client_id') ?? undefined;
   if (basic && bodyClientId && basic.clientId !== bodyClientId) {
-    throw oauthErrors.badRequest('The client_id in the body does not match the client in the Authorization header.');
+    throw oauthErrors.badRequest(
+      'The client_id in the body does not match the client in the Authorization header.',
+    );
   }
   const clientId = basic?.clientId ?? bodyClientId;
   if (!clientId) throw oauthErrors.missingParameter('client_id');
@@ -33,7 +35,9 @@ export async function authenticateClient(
   const secret = basic?.secret ?? form.get('client_secret') ?? undefined;
   const assertion = form.get('client_assertion') ?? undefined;
   if (secret !== undefined && assertion !== undefined) {
-    throw oauthErrors.badRequest('Only one client credential may be sent: client_secret or client_assertion.');
+    throw oauthErrors.badRequest(
+      'Only one client credential may be sent: client_secret or client_assertion.',
+    );
   }
   if (secret !== undefined) {
     if (!registry.verifySecret(clientId, secret)) throw oauthErrors.badSecret(clientId);
@@ -54,18 +58,26 @@ function parseBasic(header: string | undefined): { clientId: string; secret: str
   if (!header?.toLowerCase().startsWith('basic ')) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw oauthErrors.badRequest('The Basic Authorization header is not client_id:client_secret.');
+  if (colon < 0)
+    throw oauthErrors.badRequest('The Basic Authorization header is not client_id:client_secret.');
   try {
     return {
       clientId: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
       secret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
     };
   } catch {
-    throw oauthErrors.badRequest('The Basic Authorization header is not URL-encoded client_id:client_secret.');
+    throw oauthErrors.badRequest(
+      'The Basic Authorization header is not URL-encoded client_id:client_secret.',
+    );
   }
 }
 
-async function verifyAssertion(assertion: string, clientId: string, registry: AppRegistry, audiences: string[]) {
+async function verifyAssertion(
+  assertion: string,
+  clientId: string,
+  registry: AppRegistry,
+  audiences: string[],
+) {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(assertion);

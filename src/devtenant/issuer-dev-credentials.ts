@@ -71,13 +71,20 @@ export function ensureProductApps(registry: AppRegistry, options: EnsureProductA
   const consentUris = options.consentRedirectUris ?? DEFAULT_CONSENT_REDIRECT_URIS;
   const tabUris = options.tabRedirectUris ?? DEFAULT_TAB_REDIRECT_URIS;
 
-  const ensure = (kind: ProductAppKind, input: CreateAppInput, previous?: DevAppCredentials): DevAppCredentials => {
+  const ensure = (
+    kind: ProductAppKind,
+    input: CreateAppInput,
+    previous?: DevAppCredentials,
+  ): DevAppCredentials => {
     const existing = registry.findByKind(kind);
     if (!existing) {
       const created = registry.createApp(input);
       return { clientId: created.app.clientId, clientSecret: created.clientSecret };
     }
-    if (previous?.clientId === existing.clientId && registry.verifySecret(existing.clientId, previous.clientSecret)) {
+    if (
+      previous?.clientId === existing.clientId &&
+      registry.verifySecret(existing.clientId, previous.clientSecret)
+    ) {
       return previous;
     }
     // The plain secret is lost (only its hash is kept): replace it.
@@ -87,12 +94,22 @@ export function ensureProductApps(registry: AppRegistry, options: EnsureProductA
 
   const backup = ensure(
     'backup',
-    { displayName: 'Entra Backup (read)', kind: 'backup', graphAppRoles: BACKUP_APP_ROLES, redirectUris: consentUris },
+    {
+      displayName: 'Entra Backup (read)',
+      kind: 'backup',
+      graphAppRoles: BACKUP_APP_ROLES,
+      redirectUris: consentUris,
+    },
     known?.backup,
   );
   const restore = ensure(
     'restore',
-    { displayName: 'Entra Backup (restore)', kind: 'restore', graphAppRoles: RESTORE_APP_ROLES, redirectUris: consentUris },
+    {
+      displayName: 'Entra Backup (restore)',
+      kind: 'restore',
+      graphAppRoles: RESTORE_APP_ROLES,
+      redirectUris: consentUris,
+    },
     known?.restore,
   );
   const bot = ensure(

@@ -2,7 +2,14 @@
 // x5c certificate, as Entra publishes), and an untrusted key that is never published, so tests
 // can mint wrong-key tokens. The primary key persists in the data dir when one is given, so
 // tokens and cached JWKS stay valid across restarts.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  X509Certificate,
+} from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportJWK, type JWK } from 'jose';
@@ -39,7 +46,16 @@ export async function publicJwks(keys: IssuerKeys, extra: Partial<JWK> = {}): Pr
   const x5c = new X509Certificate(keys.primary.certPem).raw.toString('base64');
   return {
     keys: [
-      { kty: 'RSA', use: 'sig', kid: keys.primary.kid, x5t: keys.primary.kid, n: jwk.n, e: jwk.e, x5c: [x5c], ...extra },
+      {
+        kty: 'RSA',
+        use: 'sig',
+        kid: keys.primary.kid,
+        x5t: keys.primary.kid,
+        n: jwk.n,
+        e: jwk.e,
+        x5c: [x5c],
+        ...extra,
+      },
     ],
   };
 }

@@ -102,8 +102,18 @@ ${input.askLogin ? '<label for="login">Admin account (decides the tenant)</label
   );
 }
 
+export function signedOutPage(): string {
+  return layout(
+    'Signed out',
+    '<h1>You signed out of your account</h1><p>It is a good idea to close all browser windows.</p>',
+  );
+}
+
 export function errorPage(title: string, message: string): string {
-  return layout(title, `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`);
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`,
+  );
 }
 
 /** response_mode=form_post: the browser posts the result to the redirect URI. */

@@ -24,7 +24,10 @@ export class BatchInputError extends Error {
   override readonly name = 'BatchInputError';
 }
 
-export async function runBatch(items: BatchRequestItem[], options: BatchRunOptions): Promise<BatchResponseItem[]> {
+export async function runBatch(
+  items: BatchRequestItem[],
+  options: BatchRunOptions,
+): Promise<BatchResponseItem[]> {
   const prepared = validateAndPrepare(items);
   const results = new Map<string, BatchResponseItem>();
   const chunks: BatchRequestItem[][] = [];
@@ -43,7 +46,11 @@ export async function runBatch(items: BatchRequestItem[], options: BatchRunOptio
   });
 }
 
-async function runChunk(chunk: BatchRequestItem[], results: Map<string, BatchResponseItem>, options: BatchRunOptions) {
+async function runChunk(
+  chunk: BatchRequestItem[],
+  results: Map<string, BatchResponseItem>,
+  options: BatchRunOptions,
+) {
   let pending = chunk;
   for (let attempt = 1; pending.length; attempt++) {
     const pendingIds = new Set(pending.map((item) => key(item.id)));
@@ -75,7 +82,8 @@ async function runChunk(chunk: BatchRequestItem[], results: Map<string, BatchRes
     // Dependents that failed only because a throttled item did not run go again with it.
     for (const item of outgoing) {
       const response = byId.get(key(item.id));
-      if (response?.status === 424 && item.dependsOn?.some((dep) => retry.has(key(dep)))) retry.add(key(item.id));
+      if (response?.status === 424 && item.dependsOn?.some((dep) => retry.has(key(dep))))
+        retry.add(key(item.id));
     }
     const throttled = outgoing.filter((item) => byId.get(key(item.id))?.status === 429).length;
     options.stats.throttled += throttled;
@@ -90,7 +98,9 @@ async function runChunk(chunk: BatchRequestItem[], results: Map<string, BatchRes
     options.stats.retries += pending.length;
     const retryAfter = Math.max(
       -1,
-      ...pending.map((item) => parseRetryAfter(headerValue(byId.get(key(item.id))?.headers, 'retry-after')) ?? -1),
+      ...pending.map(
+        (item) => parseRetryAfter(headerValue(byId.get(key(item.id))?.headers, 'retry-after')) ?? -1,
+      ),
     );
     await options.sleep(retryAfter >= 0 ? Math.ceil(retryAfter * 1000) : backoffDelayMs(attempt, options));
   }
@@ -99,13 +109,17 @@ async function runChunk(chunk: BatchRequestItem[], results: Map<string, BatchRes
 function validateAndPrepare(items: BatchRequestItem[]): BatchRequestItem[] {
   const seen = new Set<string>();
   return items.map((item, index) => {
-    if (typeof item.id !== 'string' || !item.id) throw new BatchInputError(`$batch item #${index + 1}: id must be a non-empty string`);
-    if (seen.has(key(item.id))) throw new BatchInputError(`$batch item '${item.id}': ids must be unique (case-insensitive)`);
+    if (typeof item.id !== 'string' || !item.id)
+      throw new BatchInputError(`$batch item #${index + 1}: id must be a non-empty string`);
+    if (seen.has(key(item.id)))
+      throw new BatchInputError(`$batch item '${item.id}': ids must be unique (case-insensitive)`);
     if (!['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(item.method)) {
       throw new BatchInputError(`$batch item '${item.id}': unsupported method '${String(item.method)}'`);
     }
     if (typeof item.url !== 'string' || !item.url.startsWith('/') || item.url.startsWith('//')) {
-      throw new BatchInputError(`$batch item '${item.id}': url must be relative to the version root, e.g. '/users/{id}'`);
+      throw new BatchInputError(
+        `$batch item '${item.id}': url must be relative to the version root, e.g. '/users/{id}'`,
+      );
     }
     for (const dep of item.dependsOn ?? []) {
       if (!seen.has(key(dep))) {
@@ -126,12 +140,16 @@ function failedDependencyResponse(id: string, dependency: string): BatchResponse
   return {
     id,
     status: 424,
-    body: { error: { code: 'FailedDependency', message: `The request depends on '${dependency}', which failed.` } },
+    body: {
+      error: { code: 'FailedDependency', message: `The request depends on '${dependency}', which failed.` },
+    },
   };
 }
 
 function stripUndefined(item: BatchRequestItem): BatchRequestItem {
-  return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as unknown as BatchRequestItem;
+  return Object.fromEntries(
+    Object.entries(item).filter(([, v]) => v !== undefined),
+  ) as unknown as BatchRequestItem;
 }
 
 function headerValue(headers: Record<string, string> | undefined, name: string): string | undefined {

@@ -19,7 +19,8 @@ export class BearerTokenMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const state = requestStateOf(context);
-    if (!this.next || !state) throw new Error('BearerTokenMiddleware: missing next middleware or request state');
+    if (!this.next || !state)
+      throw new Error('BearerTokenMiddleware: missing next middleware or request state');
     const headers = (context.options?.headers ?? {}) as Record<string, string>;
     for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
     if (new URL(state.url).origin === this.graphOrigin) {

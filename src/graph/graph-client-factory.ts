@@ -3,11 +3,15 @@
 // instances, the HTTPS agent and the per-tenant concurrency limit are shared; each
 // forBackup()/forRestore() call returns a client with fresh stats (one per run).
 import { Client, type Middleware } from '@microsoft/microsoft-graph-client';
-import type { GraphClient, GraphClientFactory } from './gateway.ts';
 import { BearerTokenMiddleware } from './bearer-token-middleware.ts';
 import { ConcurrencyMiddleware, Semaphore } from './concurrency-limiter.ts';
+import type { GraphClient, GraphClientFactory } from './gateway.ts';
 import { GatewayGraphClient } from './graph-client.ts';
-import { DEFAULT_GRAPH_SCOPE, type GraphAppCredentials, type GraphGatewayOptions } from './graph-gateway-options.ts';
+import {
+  DEFAULT_GRAPH_SCOPE,
+  type GraphAppCredentials,
+  type GraphGatewayOptions,
+} from './graph-gateway-options.ts';
 import { createHttpsAgent } from './https-fetch.ts';
 import { HttpsTransportMiddleware } from './https-transport-middleware.ts';
 import { RequestUrlMiddleware } from './request-url-middleware.ts';
@@ -29,8 +33,12 @@ export function createGraphClientFactory(options: GraphGatewayOptions): GatewayG
   }
   const graphBaseUrl = options.graphBaseUrl.replace(/\/+$/, '');
   const version = base.pathname.replace(/^\/+|\/+$/g, '');
-  if (!version) throw new Error(`graphBaseUrl must include the version, e.g. https://graph.microsoft.com/v1.0: ${options.graphBaseUrl}`);
-  if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) throw new Error(`maxAttempts must be >= 1, got ${options.maxAttempts}`);
+  if (!version)
+    throw new Error(
+      `graphBaseUrl must include the version, e.g. https://graph.microsoft.com/v1.0: ${options.graphBaseUrl}`,
+    );
+  if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)
+    throw new Error(`maxAttempts must be >= 1, got ${options.maxAttempts}`);
   assertCredentials('backup', options.backup);
   if (options.restore) assertCredentials('restore', options.restore);
 
@@ -54,7 +62,8 @@ export function createGraphClientFactory(options: GraphGatewayOptions): GatewayG
   };
 
   const clientFor = (tenantId: string, app: GraphAppCredentials): GraphClient => {
-    if (!TENANT_ID.test(tenantId)) throw new Error(`Invalid tenant id '${tenantId}': expected a GUID or a domain`);
+    if (!TENANT_ID.test(tenantId))
+      throw new Error(`Invalid tenant id '${tenantId}': expected a GUID or a domain`);
     const tenantKey = tenantId.toLowerCase();
     const cacheKey = `${tenantKey}|${app.clientId}`;
     let entry = clients.get(cacheKey);
@@ -72,7 +81,11 @@ export function createGraphClientFactory(options: GraphGatewayOptions): GatewayG
         new ConcurrencyMiddleware(limiterFor(tenantKey)),
         new HttpsTransportMiddleware(agent, options.requestTimeoutMs ?? 100_000),
       ];
-      const sdk = Client.initWithMiddleware({ middleware: chain, baseUrl: base.origin, defaultVersion: version });
+      const sdk = Client.initWithMiddleware({
+        middleware: chain,
+        baseUrl: base.origin,
+        defaultVersion: version,
+      });
       entry = { sdk, tokens };
       clients.set(cacheKey, entry);
     }

@@ -3,6 +3,7 @@
 // bearer token, per-tenant concurrency, HTTPS transport). Each instance has its own stats.
 import type { Client, GraphRequest } from '@microsoft/microsoft-graph-client';
 import { decodeJwt } from 'jose';
+import { runBatch } from './batch.ts';
 import {
   type BatchRequestItem,
   type BatchResponseItem,
@@ -12,8 +13,7 @@ import {
   type GraphRequestOptions,
   type GraphStats,
 } from './gateway.ts';
-import { runBatch } from './batch.ts';
-import { graphErrorFromResponse, describeUrl } from './graph-errors.ts';
+import { describeUrl, graphErrorFromResponse } from './graph-errors.ts';
 import { followPages, toCollectionPage } from './paging.ts';
 import { GraphRequestState } from './request-state.ts';
 import type { RetryPolicy } from './retry-middleware.ts';
@@ -61,12 +61,18 @@ export class GatewayGraphClient implements GraphClient {
     await this.send<unknown>('DELETE', path, undefined, options);
   }
 
-  async getPage<T = unknown>(pathOrUrl: string, options?: GraphRequestOptions): Promise<GraphCollectionPage<T>> {
+  async getPage<T = unknown>(
+    pathOrUrl: string,
+    options?: GraphRequestOptions,
+  ): Promise<GraphCollectionPage<T>> {
     const url = this.resolve(pathOrUrl);
     return toCollectionPage<T>(await this.send<unknown>('GET', url, undefined, options), url);
   }
 
-  pages<T = unknown>(pathOrUrl: string, options?: GraphRequestOptions): AsyncIterable<GraphCollectionPage<T>> {
+  pages<T = unknown>(
+    pathOrUrl: string,
+    options?: GraphRequestOptions,
+  ): AsyncIterable<GraphCollectionPage<T>> {
     return followPages<T>(this.resolve(pathOrUrl), (url) => this.getPage<T>(url, options));
   }
 
@@ -76,7 +82,13 @@ export class GatewayGraphClient implements GraphClient {
       maxAttempts: this.deps.maxAttempts,
       stats: this.stats,
       send: async (requests, idempotent) => {
-        const body = await this.send<{ responses?: BatchResponseItem[] }>('POST', '/$batch', { requests }, undefined, idempotent);
+        const body = await this.send<{ responses?: BatchResponseItem[] }>(
+          'POST',
+          '/$batch',
+          { requests },
+          undefined,
+          idempotent,
+        );
         if (!Array.isArray(body?.responses)) {
           throw new GraphError(502, 'UnexpectedResponse', "Graph's $batch answer has no responses array");
         }
@@ -96,18 +108,37 @@ export class GatewayGraphClient implements GraphClient {
     if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl)) {
       const url = new URL(pathOrUrl);
       if (url.origin !== this.origin) {
-        throw new GraphError(0, 'ForeignLink', `Refusing to send the tenant's token to ${url.origin}: not the Graph origin ${this.origin}`);
+        throw new GraphError(
+          0,
+          'ForeignLink',
+          `Refusing to send the tenant's token to ${url.origin}: not the Graph origin ${this.origin}`,
+        );
       }
       return pathOrUrl;
     }
     return `${this.deps.graphBaseUrl}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
   }
 
-  private async send<T>(method: Method, pathOrUrl: string, body: unknown, options?: GraphRequestOptions, idempotentPost = false): Promise<T> {
+  private async send<T>(
+    method: Method,
+    pathOrUrl: string,
+    body: unknown,
+    options?: GraphRequestOptions,
+    idempotentPost = false,
+  ): Promise<T> {
     const url = this.resolve(pathOrUrl);
     const maxAttempts = Math.max(1, options?.maxAttempts ?? this.deps.maxAttempts);
-    const state = new GraphRequestState(url, method, maxAttempts, method !== 'POST' || idempotentPost, this.stats);
-    const request: GraphRequest = this.deps.sdk.api(url).middlewareOptions([state]).headers(options?.headers ?? {});
+    const state = new GraphRequestState(
+      url,
+      method,
+      maxAttempts,
+      method !== 'POST' || idempotentPost,
+      this.stats,
+    );
+    const request: GraphRequest = this.deps.sdk
+      .api(url)
+      .middlewareOptions([state])
+      .headers(options?.headers ?? {});
     try {
       switch (method) {
         case 'GET':
@@ -137,6 +168,11 @@ function toGraphError(err: unknown, state: GraphRequestState): GraphError {
   const cause = state.connectionError ?? err;
   const detail = cause instanceof Error ? cause.message : String(cause);
   const code = (cause as { code?: unknown } | null)?.code;
-  const why = state.method === 'POST' && !state.idempotent ? ' (POST is not retried after a connection error)' : '';
-  return new GraphError(0, 'ConnectionFailed', `${state.method} ${describeUrl(state.url)} failed${typeof code === 'string' ? ` (${code})` : ''}: ${detail}${why}`);
+  const why =
+    state.method === 'POST' && !state.idempotent ? ' (POST is not retried after a connection error)' : '';
+  return new GraphError(
+    0,
+    'ConnectionFailed',
+    `${state.method} ${describeUrl(state.url)} failed${typeof code === 'string' ? ` (${code})` : ''}: ${detail}${why}`,
+  );
 }

@@ -6,7 +6,15 @@ import { GraphError } from './gateway.ts';
 export const RETRYABLE_STATUSES = new Set([429, 503, 504]);
 
 /** Socket-level failures worth retrying (the request may not have reached Graph). */
-const RETRYABLE_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const RETRYABLE_CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 export function isRetryableConnectionError(err: unknown): err is Error & { code: string } {
   const code = (err as { code?: unknown } | null)?.code;
@@ -52,7 +60,9 @@ export function graphErrorFromResponse(
       ? parsed.error.message
       : body.trim().slice(0, 200) || `HTTP ${status}`;
   const requestId =
-    (typeof inner?.['request-id'] === 'string' ? inner['request-id'] : undefined) ?? headers['request-id'] ?? undefined;
+    (typeof inner?.['request-id'] === 'string' ? inner['request-id'] : undefined) ??
+    headers['request-id'] ??
+    undefined;
   const retryAfter = parseRetryAfter(headers['retry-after']);
   const where = `${context.method} ${describeUrl(context.url)}`;
   const message = `${context.prefix ?? ''}Graph answered ${status} ${code} to ${where}: ${graphMessage}`;

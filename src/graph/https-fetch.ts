@@ -1,7 +1,7 @@
 // A small HTTPS client on node:https with an agent that can trust an extra CA (the dev tenant's
 // loopback certificate). Node's global fetch takes no CA option, so both the Graph transport
 // and msal's network client use this instead.
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 
@@ -31,7 +31,9 @@ export function createHttpsAgent(caPem?: string, maxSockets = 64): https.Agent {
 export function httpsRequest(url: string, request: RawRequest, agent: https.Agent): Promise<RawResponse> {
   const target = new URL(url);
   if (target.protocol !== 'https:') {
-    return Promise.reject(new Error(`Refusing to send a request over ${target.protocol} to ${target.host}: HTTPS only`));
+    return Promise.reject(
+      new Error(`Refusing to send a request over ${target.protocol} to ${target.host}: HTTPS only`),
+    );
   }
   return new Promise((resolve, reject) => {
     const req = https.request(target, { method: request.method, headers: request.headers, agent }, (res) => {
@@ -39,11 +41,19 @@ export function httpsRequest(url: string, request: RawRequest, agent: https.Agen
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
       res.on('aborted', () => reject(Object.assign(new Error('Response aborted'), { code: 'ECONNRESET' })));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: flattenHeaders(res.headers),
+          body: Buffer.concat(chunks),
+        }),
+      );
     });
     req.on('error', reject);
     if (request.timeoutMs) {
-      req.setTimeout(request.timeoutMs, () => req.destroy(Object.assign(new Error('Request timed out'), { code: 'ETIMEDOUT' })));
+      req.setTimeout(request.timeoutMs, () =>
+        req.destroy(Object.assign(new Error('Request timed out'), { code: 'ETIMEDOUT' })),
+      );
     }
     req.end(request.body);
   });

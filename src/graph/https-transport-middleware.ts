@@ -25,7 +25,12 @@ export class HttpsTransportMiddleware implements Middleware {
     state.connectionError = undefined;
     const raw = await httpsRequest(
       state.url,
-      { method: state.method, headers: options.headers as Record<string, string>, body: body ?? undefined, timeoutMs: this.timeoutMs },
+      {
+        method: state.method,
+        headers: options.headers as Record<string, string>,
+        body: body ?? undefined,
+        timeoutMs: this.timeoutMs,
+      },
       this.agent,
     ).catch((err: unknown) => {
       if (err instanceof Error) state.connectionError = err;
@@ -34,6 +39,9 @@ export class HttpsTransportMiddleware implements Middleware {
     state.lastResponse = raw;
     const headers = new Headers();
     for (const [name, value] of Object.entries(raw.headers)) headers.set(name, value);
-    context.response = new Response(NULL_BODY_STATUSES.has(raw.status) ? null : new Uint8Array(raw.body), { status: raw.status, headers });
+    context.response = new Response(NULL_BODY_STATUSES.has(raw.status) ? null : new Uint8Array(raw.body), {
+      status: raw.status,
+      headers,
+    });
   }
 }

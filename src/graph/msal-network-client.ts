@@ -10,7 +10,11 @@ export class MsalHttpsNetworkClient implements INetworkModule {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     return this.send<T>(url, 'GET', options, timeout);
   }
 
@@ -21,14 +25,21 @@ export class MsalHttpsNetworkClient implements INetworkModule {
   private async send<T>(url: string, method: string, options?: NetworkRequestOptions, timeout?: number) {
     const response = await httpsRequest(
       url,
-      { method, headers: options?.headers, body: method === 'POST' ? (options?.body ?? '') : undefined, timeoutMs: timeout ?? this.timeoutMs },
+      {
+        method,
+        headers: options?.headers,
+        body: method === 'POST' ? (options?.body ?? '') : undefined,
+        timeoutMs: timeout ?? this.timeoutMs,
+      },
       this.agent,
     );
     let body: T;
     try {
       body = JSON.parse(response.body.toString('utf8')) as T;
     } catch {
-      throw new Error(`Token endpoint ${new URL(url).host} answered ${response.status} with a body that is not JSON`);
+      throw new Error(
+        `Token endpoint ${new URL(url).host} answered ${response.status} with a body that is not JSON`,
+      );
     }
     return { headers: response.headers, body, status: response.status };
   }

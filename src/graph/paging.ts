@@ -1,11 +1,15 @@
 // Collection pages: value plus the links Graph returns. nextLink and deltaLink are kept as
 // Graph sent them (opaque; replayed verbatim by the gateway).
-import { GraphError, type GraphCollectionPage } from './gateway.ts';
+import { type GraphCollectionPage, GraphError } from './gateway.ts';
 
 export function toCollectionPage<T>(body: unknown, url: string): GraphCollectionPage<T> {
   const record = body as Record<string, unknown> | null;
   if (!record || typeof record !== 'object' || !Array.isArray(record.value)) {
-    throw new GraphError(502, 'UnexpectedResponse', `Graph's answer to ${new URL(url).pathname} is not a collection (no value array)`);
+    throw new GraphError(
+      502,
+      'UnexpectedResponse',
+      `Graph's answer to ${new URL(url).pathname} is not a collection (no value array)`,
+    );
   }
   const page: GraphCollectionPage<T> = { value: record.value as T[] };
   if (typeof record['@odata.nextLink'] === 'string') page.nextLink = record['@odata.nextLink'];
@@ -23,7 +27,12 @@ export async function* followPages<T>(
   const seen = new Set<string>();
   while (url) {
     // A nextLink pointing back to an earlier page would loop forever.
-    if (seen.has(url)) throw new GraphError(502, 'PagingLoop', `Graph returned a nextLink already followed: ${new URL(url, 'https://x').pathname}`);
+    if (seen.has(url))
+      throw new GraphError(
+        502,
+        'PagingLoop',
+        `Graph returned a nextLink already followed: ${new URL(url, 'https://x').pathname}`,
+      );
     seen.add(url);
     const page: GraphCollectionPage<T> = await getPage(url);
     yield page;

@@ -14,11 +14,13 @@ export class RequestUrlMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const state = requestStateOf(context);
-    if (!this.next || !state) throw new Error('RequestUrlMiddleware: missing next middleware or request state');
+    if (!this.next || !state)
+      throw new Error('RequestUrlMiddleware: missing next middleware or request state');
     context.request = state.url;
     const options = context.options ?? {};
     const headers = toRecord(options.headers);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'client-request-id')) headers['client-request-id'] = randomUUID();
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'client-request-id'))
+      headers['client-request-id'] = randomUUID();
     options.headers = headers;
     options.method = state.method;
     context.options = options;

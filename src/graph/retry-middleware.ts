@@ -4,7 +4,13 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../log.ts';
 import { GraphError } from './gateway.ts';
-import { describeUrl, graphErrorFromResponse, isRetryableConnectionError, parseRetryAfter, RETRYABLE_STATUSES } from './graph-errors.ts';
+import {
+  describeUrl,
+  graphErrorFromResponse,
+  isRetryableConnectionError,
+  parseRetryAfter,
+  RETRYABLE_STATUSES,
+} from './graph-errors.ts';
 import { requestStateOf } from './request-state.ts';
 
 export interface RetryPolicy {
@@ -15,7 +21,10 @@ export interface RetryPolicy {
 }
 
 /** Backoff for attempt n (1-based) when Graph gave no Retry-After: half fixed, half jitter. */
-export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'random' | 'baseDelayMs' | 'maxDelayMs'>): number {
+export function backoffDelayMs(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'random' | 'baseDelayMs' | 'maxDelayMs'>,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (ceiling / 2) * policy.random());
 }
@@ -50,15 +59,21 @@ export class RetryMiddleware implements Middleware {
         const retryAfter = parseRetryAfter(response.headers['retry-after']);
         reason = `${response.status}${retryAfter !== undefined ? ` (Retry-After ${retryAfter}s)` : ''}`;
         if (attempt >= state.maxAttempts) {
-          state.failure = graphErrorFromResponse(response.status, response.headers, response.body.toString('utf8'), {
-            method: state.method,
-            url: state.url,
-            prefix: `Gave up after ${attempt} attempt${attempt === 1 ? '' : 's'} (retry limit): `,
-          });
+          state.failure = graphErrorFromResponse(
+            response.status,
+            response.headers,
+            response.body.toString('utf8'),
+            {
+              method: state.method,
+              url: state.url,
+              prefix: `Gave up after ${attempt} attempt${attempt === 1 ? '' : 's'} (retry limit): `,
+            },
+          );
           throw state.failure;
         }
         // Never retry sooner than Graph asked; else back off.
-        delayMs = retryAfter !== undefined ? Math.ceil(retryAfter * 1000) : backoffDelayMs(attempt, this.policy);
+        delayMs =
+          retryAfter !== undefined ? Math.ceil(retryAfter * 1000) : backoffDelayMs(attempt, this.policy);
       } catch (err) {
         if (err === state.failure) throw err;
         if (!isRetryableConnectionError(err) || !state.idempotent) throw err;
@@ -74,7 +89,10 @@ export class RetryMiddleware implements Middleware {
         delayMs = backoffDelayMs(attempt, this.policy);
       }
       stats.retries++;
-      this.logger.debug({ method: state.method, url: describeUrl(state.url), attempt, delayMs, reason }, 'graph: retrying');
+      this.logger.debug(
+        { method: state.method, url: describeUrl(state.url), attempt, delayMs, reason },
+        'graph: retrying',
+      );
       state.lastResponse = undefined;
       await this.policy.sleep(delayMs);
     }

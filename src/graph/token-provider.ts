@@ -43,11 +43,14 @@ export class MsalAppTokenProvider implements AccessTokenProvider {
     if (credentials.clientSecret) {
       auth.clientSecret = credentials.clientSecret;
     } else if (credentials.certificate) {
-      const cert = new X509Certificate(credentials.certificate.certificatePem);
+      // Either field may hold a combined PEM file (key + certificate): take the right block.
+      const certPem = pemBlock(credentials.certificate.certificatePem, 'CERTIFICATE', credentials.clientId);
+      const keyPem = pemBlock(credentials.certificate.privateKeyPem, 'PRIVATE KEY', credentials.clientId);
+      const cert = new X509Certificate(certPem);
       auth.clientCertificate = {
         thumbprintSha256: cert.fingerprint256.replaceAll(':', '').toLowerCase(),
-        privateKey: credentials.certificate.privateKeyPem,
-        x5c: credentials.certificate.certificatePem,
+        privateKey: keyPem,
+        x5c: certPem,
       };
     } else {
       throw new Error(`App ${credentials.clientId} has neither a client secret nor a certificate`);
@@ -82,11 +85,30 @@ export class MsalAppTokenProvider implements AccessTokenProvider {
   }
 }
 
+function pemBlock(pem: string, label: 'CERTIFICATE' | 'PRIVATE KEY', clientId: string): string {
+  const pattern =
+    label === 'CERTIFICATE'
+      ? /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/
+      : /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/;
+  const match = pem.match(pattern);
+  if (!match) throw new Error(`The certificate credential of app ${clientId} has no PEM ${label} block`);
+  return match[0];
+}
+
 /** A token failure as a GraphError: 401 with Entra's error (e.g. invalid_client) as the code. */
 function tokenError(err: unknown, clientId: string, tenantId: string, authority: string): GraphError {
   if (err instanceof GraphError) return err;
   const code = err instanceof AuthError ? err.errorCode : 'token_acquisition_failed';
-  const detail = err instanceof AuthError ? err.errorMessage || err.message : err instanceof Error ? err.message : String(err);
+  const detail =
+    err instanceof AuthError
+      ? err.errorMessage || err.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
   const firstLine = detail.split(/\r?\n/)[0];
-  return new GraphError(401, code, `Could not get a token for app ${clientId} in tenant ${tenantId} from ${authority}: ${firstLine}`);
+  return new GraphError(
+    401,
+    code,
+    `Could not get a token for app ${clientId} in tenant ${tenantId} from ${authority}: ${firstLine}`,
+  );
 }

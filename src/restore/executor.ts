@@ -184,11 +184,17 @@ class RestoreRun {
       }
       i += group.length;
       const resolved = group.map((s) => resolveStep(s, this.result.createdIds));
-      for (const step of resolved) await this.beforeWrite(step, client, granted);
-      const outcomes =
-        group.length === 1 && !BATCHABLE.has(first.kind)
-          ? [await runStep(rc, resolved[0])]
-          : await runBatch(rc, resolved);
+      // A step referring to an object whose re-creation did not complete cannot run.
+      const blocked = group.map((s) => this.blockedBy(s));
+      const runnable = resolved.filter((_, k) => !blocked[k]);
+      for (const step of runnable) await this.beforeWrite(step, client, granted);
+      const ran =
+        runnable.length === 0
+          ? []
+          : runnable.length === 1 && !BATCHABLE.has(first.kind)
+            ? [await runStep(rc, runnable[0])]
+            : await runBatch(rc, runnable);
+      const outcomes = blocked.map((b) => b ?? (ran.shift() as StepOutcome));
       await this.record_(group, resolved, outcomes);
     }
 
@@ -208,6 +214,24 @@ class RestoreRun {
     await this.audit('restore.finished', undefined, { status, totals: result.totals });
     ctx.log.info({ restoreId: this.record.restoreId, status, totals: result.totals }, 'restore finished');
     return this.record;
+  }
+
+  /** A skip outcome when `step` refers to an object whose create step ended without creating it. */
+  private blockedBy(step: RestoreStep): StepOutcome | undefined {
+    if (step.kind === 'create' || step.kind === 'skip' || step.kind === 'reportOnly') return undefined;
+    for (const create of this.plan.steps) {
+      if (create.kind !== 'create') continue;
+      const r = this.record.stepResults[create.stepId];
+      const sourceId = String(create.details.sourceId ?? create.target.objectId);
+      if (!r || r.status === 'done' || this.result.createdIds[sourceId]) continue;
+      if (mentionsAny({ target: step.target, details: step.details }, new Set([sourceId]))) {
+        return {
+          status: 'skipped',
+          reason: `depends on ${create.stepId} (re-creating ${create.target.displayName}), which did not complete`,
+        };
+      }
+    }
+    return undefined;
   }
 
   /** Saves the state a step is about to overwrite (once per object) and records objects brought back. */

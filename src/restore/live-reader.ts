@@ -43,7 +43,7 @@ export async function readLive(
   if (!SOFT_DELETABLE.has(type)) return { state: 'absent' };
   try {
     const raw = await client.get<Record<string, unknown>>(
-      `/directory/deletedItems/${encodeURIComponent(id)}`,
+      `/directory/deletedItems/${encodeURIComponent(id)}${selectQuery(type, snapshotKeys)}`,
     );
     return { state: 'softDeleted', object: stripAnnotations(raw) };
   } catch (error) {

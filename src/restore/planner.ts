@@ -4,8 +4,8 @@
 // owners → memberships → role assignments → reports and skips → deletes (undo only).
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
-import type { GraphObject, ObjectType } from '../domain.ts';
 import { authMethodsObjectId } from '../backup/collectors/auth-methods-collector.ts';
+import type { GraphObject, ObjectType } from '../domain.ts';
 import type { GraphClient } from '../graph/gateway.ts';
 import { findInTarget, type LiveState, readLive } from './live-reader.ts';
 import { createBody, credentialsOf, desiredContent, diffProperties } from './object-bodies.ts';
@@ -406,10 +406,34 @@ async function planRelations(
     const desired =
       recordedFacts ??
       (await factsAt(ctx.store, request.tenantId, o.ref.objectId, perspective, o.snapshot.relationsAt));
-    const live = await currentFacts(o, client, ctx, request.tenantId, perspective, warnings);
-    const { add, remove } = compareFacts(desired, live);
-    for (const fact of add)
-      await planFact(fact, 'add', o, steps, crossTenant, inRequest, describer, staticIdMap);
+    const { live, restoredWithObject } = await currentFacts(
+      o,
+      client,
+      ctx,
+      request,
+      perspective,
+      desired,
+      warnings,
+    );
+    // From the recycle bin Graph brings back what the object had when deleted; the backup cannot
+    // order a membership change and a deletion between two runs, so those adds stay in the plan
+    // (marked) and end "already in place" when Graph did bring them back.
+    const likely = new Set(restoredWithObject.map(factKey));
+    const { add } = compareFacts(desired, live);
+    const { remove } = compareFacts(desired, [...live, ...restoredWithObject]);
+    for (const fact of add) {
+      await planFact(
+        fact,
+        'add',
+        o,
+        steps,
+        crossTenant,
+        inRequest,
+        describer,
+        staticIdMap,
+        likely.has(factKey(fact)),
+      );
+    }
     if (!crossTenant && !request.options.asNew) {
       for (const fact of remove)
         await planFact(fact, 'remove', o, steps, crossTenant, inRequest, describer, staticIdMap);
@@ -417,27 +441,43 @@ async function planRelations(
   }
 }
 
-/** Live facts; for an object coming back from the recycle bin, what Graph will bring back with it. */
+/**
+ * Live facts; for an object coming back from the recycle bin, none are certain: the backup's
+ * relationships at its deletion are what Graph will most likely bring back with it.
+ */
 async function currentFacts(
   o: PlannedObject,
   client: GraphClient,
   ctx: AppContext,
-  tenantId: string,
+  request: RestoreRequest,
   perspective: Perspective,
+  desired: RelationFact[],
   warnings: string[],
-): Promise<RelationFact[]> {
-  if (o.creates || o.live.state === 'absent') return [];
+): Promise<{ live: RelationFact[]; restoredWithObject: RelationFact[] }> {
+  const tenantId = request.tenantId;
+  if (o.creates || o.live.state === 'absent') return { live: [], restoredWithObject: [] };
   if (o.live.state === 'softDeleted') {
     const record = await ctx.store.getObject(tenantId, o.ref.objectType, o.ref.objectId);
-    if (!record?.deletedAt) return [];
+    if (!record?.deletedAt) return { live: [], restoredWithObject: [] };
     const justBefore = new Date(Date.parse(record.deletedAt) - 1).toISOString();
-    return factsAt(ctx.store, tenantId, o.ref.objectId, perspective, justBefore);
+    return {
+      live: [],
+      restoredWithObject: await factsAt(ctx.store, tenantId, o.ref.objectId, perspective, justBefore),
+    };
   }
   try {
-    return await liveFacts(client, o.ref.objectType, o.writeId, perspective);
+    // Candidates where Graph cannot list the object's memberships directly: as at T and as now.
+    const candidates = [
+      ...desired,
+      ...(await factsAt(ctx.store, tenantId, o.ref.objectId, perspective, ctx.now().toISOString())),
+    ];
+    return {
+      live: await liveFacts(client, o.ref.objectType, o.writeId, perspective, candidates),
+      restoredWithObject: [],
+    };
   } catch (error) {
     warnings.push(`could not read the live ${perspective} of ${o.displayName}: ${(error as Error).message}`);
-    return [];
+    return { live: [], restoredWithObject: [] };
   }
 }
 
@@ -454,6 +494,7 @@ async function planFact(
   inRequest: Map<string, PlannedObject>,
   describer: ObjectDescriber,
   staticIdMap: Record<string, string>,
+  likelyRestoredWithObject = false,
 ): Promise<void> {
   const source = await describer.describe(fact.sourceId, fact.sourceType);
   const member = await describer.describe(fact.targetId, fact.targetType);
@@ -493,7 +534,10 @@ async function planFact(
     });
   }
   if (mode === 'remove' && fact.assignmentId) details.assignmentId = fact.assignmentId;
-  const expected = { present: mode === 'remove' };
+  const expected = {
+    present: mode === 'remove',
+    ...(likelyRestoredWithObject ? { likelyRestoredWithObject: true } : {}),
+  };
 
   // Can the other end be written to / referred to?
   const skip = (reason: string) =>
@@ -568,12 +612,8 @@ async function planRoleAssignmentObject(
     ? []
     : await liveFacts(client, 'roleDefinition', fact.sourceId, 'roleAssignments').catch(() => []);
   if (live.some((f) => factKey(f) === factKey(fact))) return;
-  const principal = inRequest.get(fact.targetId) ?? (await describer.describe(fact.targetId));
-  const subject: PlannedObject = {
-    ...o,
-    ref: { ...o.ref, objectId: principal === undefined ? fact.targetId : fact.targetId },
-  };
-  await planFact(fact, 'add', subject, steps, crossTenant, inRequest, describer, {});
+  // Both ends (role and principal) are checked like any other relationship's.
+  await planFact(fact, 'add', o, steps, crossTenant, inRequest, describer, {});
 }
 
 // ---------------------------------------------------------------- reports
@@ -592,7 +632,12 @@ function methodsOf(content: GraphObject | null): Record<string, unknown>[] {
   }));
 }
 
-async function authMethodsAt(ctx: AppContext, tenantId: string, userId: string, at: string): Promise<Record<string, unknown>[]> {
+async function authMethodsAt(
+  ctx: AppContext,
+  tenantId: string,
+  userId: string,
+  at: string,
+): Promise<Record<string, unknown>[]> {
   const version = await ctx.store.getVersionAt(tenantId, authMethodsObjectId(userId), at);
   return version?.objectType === 'authenticationMethods' ? methodsOf(version.content) : [];
 }

@@ -2,7 +2,7 @@
 // and AU memberships, its members, owners, directory role and app role assignments. The planner
 // compares the facts at the restore point with the live ones: add what is missing, remove extra.
 import type { ObjectType } from '../domain.ts';
-import type { GraphClient } from '../graph/gateway.ts';
+import { type GraphClient, GraphError } from '../graph/gateway.ts';
 import type { EdgeRecord, Store } from '../store/store.ts';
 import { collectionPath, itemPath, quoteFilter, typeFromOData } from './graph-paths.ts';
 
@@ -164,8 +164,50 @@ function appRoleFact(a: Raw): RelationFact {
   };
 }
 
-/** Facts of the live object `objectId` (in the client's tenant) seen from `perspective`. */
+/** An endpoint this Graph does not serve (the dev tenant lacks a few navigation segments). */
+function unsupported(error: unknown): boolean {
+  return error instanceof GraphError && error.status === 400 && /segment/i.test(error.message);
+}
+
+/**
+ * Facts of the live object `objectId` (in the client's tenant) seen from `perspective`. When
+ * `/memberOf` or `/appRoleAssignments` is not served, the candidates' own lists are read instead
+ * (each candidate group, AU or resource is asked whether the object is in it).
+ */
 export async function liveFacts(
+  client: GraphClient,
+  type: ObjectType,
+  objectId: string,
+  perspective: Perspective,
+  candidates: RelationFact[] = [],
+): Promise<RelationFact[]> {
+  try {
+    return await liveFactsDirect(client, type, objectId, perspective);
+  } catch (error) {
+    if (!unsupported(error) || (perspective !== 'memberOf' && perspective !== 'principalAppRoles'))
+      throw error;
+  }
+  const out: RelationFact[] = [];
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    if (seen.has(c.sourceId)) continue;
+    seen.add(c.sourceId);
+    try {
+      if (perspective === 'memberOf') {
+        const members = await liveFactsDirect(client, c.sourceType, c.sourceId, 'members');
+        out.push(...members.filter((m) => m.targetId === objectId).map((m) => ({ ...m, targetType: type })));
+      } else {
+        const assigned = await liveFactsDirect(client, 'servicePrincipal', c.sourceId, 'appRoleAssignedTo');
+        out.push(...assigned.filter((a) => a.targetId === objectId));
+      }
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 404)) throw error;
+    }
+  }
+  return out;
+}
+
+async function liveFactsDirect(
   client: GraphClient,
   type: ObjectType,
   objectId: string,

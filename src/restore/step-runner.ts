@@ -204,6 +204,16 @@ export async function runStep(rc: StepRunContext, step: RestoreStep): Promise<St
   }
 }
 
+async function exists(client: GraphClient, path: string): Promise<boolean> {
+  try {
+    await client.get(`${path}?$select=id`);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
 async function deleteIgnoringGone(rc: StepRunContext, path: string): Promise<StepOutcome> {
   try {
     await rc.client.delete(path);
@@ -239,8 +249,7 @@ async function create(rc: StepRunContext, step: RestoreStep): Promise<StepOutcom
     const found = await findCreated(rc.client, type, body);
     if (found) return adoptable(found);
   } else if (type === 'user' && typeof body.userPrincipalName === 'string') {
-    const existing = await readLive(rc.client, 'user', body.userPrincipalName, []);
-    if (existing.state === 'live') {
+    if (await exists(rc.client, itemPath('user', body.userPrincipalName))) {
       return skipped(`conflict: a user with UPN ${body.userPrincipalName} was created since the preview`);
     }
   }

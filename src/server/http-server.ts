@@ -32,7 +32,8 @@ export async function healthReport(ctx: AppContext): Promise<HealthReport> {
     role: ctx.config.ROLE,
     store: { kind: ctx.store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
     graphBaseUrl: ctx.devTenant?.graphUrl ?? ctx.config.GRAPH_BASE_URL ?? 'https://graph.microsoft.com',
-    tokenAuthority: ctx.devTenant?.authorityUrl ?? ctx.config.AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
+    tokenAuthority:
+      ctx.devTenant?.authorityUrl ?? ctx.config.AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
     devTenant: usesDevTenant(ctx.config),
   };
 }

@@ -67,8 +67,12 @@ export const CONTAINERS: Record<ContainerName, ContainerRequest> = {
 
 /** Cosmos ids may not contain / \ ? #: those (and %, control characters) are percent-encoded. */
 export function safeId(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are not valid in ids
-  return value.replace(/[/\\?#%\u0000-\u001f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let out = '';
+  for (const ch of value) {
+    const code = ch.charCodeAt(0);
+    out += code < 0x20 || '/\\?#%'.includes(ch) ? `%${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
 }
 
 export function objectKey(tenantId: string, objectId: string): string {

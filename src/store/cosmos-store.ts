@@ -53,8 +53,9 @@ import {
   normalizeVersion,
   positionNumber,
   positionString,
-  searchTextOf,
   StoreInputError,
+  searchNeedle,
+  searchTextOf,
   toIso,
 } from './store-values.ts';
 
@@ -436,8 +437,9 @@ export class CosmosStore implements Store {
     }
     const term = normalizeSearchTerm(query.search);
     if (term) {
-      where.push('CONTAINS(c.searchText, @term)');
-      values.term = term;
+      // searchText has '\n' before each key: '\n' + a short term matches the start of a key.
+      where.push('CONTAINS(c.searchText, @needle)');
+      values.needle = searchNeedle(term);
     }
     if (query.continuation) {
       const position = decodeContinuation(kind, query.continuation);

@@ -25,8 +25,19 @@ const MIGRATIONS: string[] = [
   CREATE INDEX objects_by_id ON objects (tenant_id, object_id, object_type);
   CREATE INDEX objects_by_change ON objects (tenant_id, last_changed_at, object_id, object_type);
   CREATE INDEX objects_by_type_state ON objects (tenant_id, object_type, deleted, object_id);
-  -- Trigram index over the search keys: substring search without scanning (rowid = objects.id).
-  CREATE VIRTUAL TABLE object_search USING fts5 (text, tokenize = 'trigram');
+  CREATE INDEX objects_by_state_name ON objects (tenant_id, deleted, name_lower, object_id, object_type);
+  -- Trigram index over the search text (rowid = objects.id): candidates for substring search.
+  -- detail=none keeps only row ids (small, fast); every candidate is confirmed with instr().
+  CREATE VIRTUAL TABLE object_search USING fts5 (text, tokenize = 'trigram', detail = 'none');
+  CREATE VIRTUAL TABLE object_search_vocab USING fts5vocab (object_search, 'row');
+  -- Each search key and display-name word: candidates for short (prefix) searches.
+  CREATE TABLE object_keys (
+    tenant_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, key, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX object_keys_by_object ON object_keys (id);
 
   CREATE TABLE versions (
     tenant_id TEXT NOT NULL,

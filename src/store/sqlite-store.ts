@@ -41,8 +41,10 @@ import {
   normalizeVersion,
   positionNumber,
   positionString,
-  SEARCH_KEY_SEPARATOR,
   StoreInputError,
+  SUBSTRING_MIN_LENGTH,
+  searchKeysOfText,
+  searchNeedle,
   searchTextOf,
   toIso,
 } from './store-values.ts';
@@ -63,14 +65,22 @@ export const SQLITE_FILE_NAME = 'entra-backup.db';
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
 
-/** Above this many trigram hits, walking the sort index with a substring test is faster. */
-const DENSE_MATCHES = 3000;
+/** Above this many candidates, walking the sort index with a substring test is faster. */
+const DENSE_MATCHES = 2500;
+/** Up to this many trigram candidates, sorting them beats walking (names cluster in the sort order). */
+const CANDIDATE_CAP = 10_000;
 
 const SORT_COLUMNS: Record<NonNullable<ObjectListQuery['sort']>, string[]> = {
   name: ['name_lower', 'object_id', 'object_type'],
   id: ['object_id', 'object_type'],
   lastChange: ['last_changed_at', 'object_id', 'object_type'],
 };
+
+function trigramsOf(term: string): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= term.length; i += 1) out.add(term.slice(i, i + 3));
+  return [...out];
+}
 
 function parse<T>(doc: unknown): T {
   return JSON.parse(String(doc)) as T;
@@ -115,6 +125,9 @@ export class SqliteStore implements Store {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
+        // Search reads many small rows at random: a bigger page cache and memory-mapped reads pay off.
+        db.pragma('cache_size = -65536');
+        db.pragma('mmap_size = 268435456');
         if (this.options.maxPageCount) db.pragma(`max_page_count = ${Math.floor(this.options.maxPageCount)}`);
         migrate(db, this.file);
       } catch (err) {
@@ -306,18 +319,30 @@ export class SqliteStore implements Store {
       });
       where.push(`(${columns.map((c) => `o.${c}`).join(', ')}) ${desc ? '<' : '>'} (${names.join(', ')})`);
     }
+    // Candidates first (CROSS JOIN fixes the join order) when few; else walk the sort index.
+    let from = 'FROM objects o';
     if (term) {
+      params.needle = searchNeedle(term);
       params.term = term;
-      if (term.length >= 3 && !term.includes(SEARCH_KEY_SEPARATOR) && !this.searchIsDense(tenantId, term)) {
-        // Few hits: let the trigram index find them, then sort that handful.
-        params.match = `"${term.replace(/"/g, '""')}"`;
-        where.push('o.id IN (SELECT rowid FROM object_search WHERE object_search MATCH @match)');
+      // Few candidates: fetch them by index and sort that handful. Many: walk the sort order,
+      // where matches are dense enough that the page fills quickly.
+      const plan = this.run(() => this.searchPlan(tenantId, term));
+      if (plan.kind === 'none') return { items: [] };
+      if (plan.kind === 'trigram') {
+        params.match = plan.match;
+        from =
+          'FROM (SELECT rowid AS id FROM object_search WHERE object_search MATCH @match) AS hit CROSS JOIN objects o';
+      } else if (plan.kind === 'prefix') {
+        params.termEnd = `${term}\uffff`;
+        from = `FROM (SELECT DISTINCT id FROM object_keys WHERE tenant_id = @tenantId AND key >= @term
+          AND key < @termEnd) AS hit CROSS JOIN objects o`;
       }
-      // Always confirm on the search text: exact substring semantics whichever path was taken.
-      where.push('instr(o.search_text, @term) > 0');
+      if (plan.kind !== 'walk') where.push('o.id = hit.id');
+      // Always confirmed on the search text: exact semantics whichever path found the row.
+      where.push('instr(o.search_text, @needle) > 0');
     }
     const order = columns.map((c) => `o.${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
-    const sql = `SELECT o.doc, ${columns.map((c) => `o.${c}`).join(', ')} FROM objects o
+    const sql = `SELECT o.doc, ${columns.map((c) => `o.${c}`).join(', ')} ${from}
       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit`;
     return this.run(() => {
       const rows = this.all(sql, params);
@@ -338,13 +363,46 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** True when the term has many trigram hits (in any tenant): cheaper to walk the sort order then. */
-  private searchIsDense(_tenantId: string, term: string): boolean {
-    const row = this.get(
-      `SELECT count(*) AS n FROM (SELECT rowid FROM object_search WHERE object_search MATCH @match LIMIT ${DENSE_MATCHES})`,
-      { match: `"${term.replace(/"/g, '""')}"` },
-    );
-    return Number(row?.n ?? 0) >= DENSE_MATCHES;
+  /** Picks the cheaper way to find a term's matches, from how many objects it can match. */
+  private searchPlan(
+    tenantId: string,
+    term: string,
+  ): { kind: 'none' } | { kind: 'walk' } | { kind: 'prefix' } | { kind: 'trigram'; match: string } {
+    if (term.length < SUBSTRING_MIN_LENGTH) {
+      const row = this.get(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM object_keys WHERE tenant_id = @tenantId AND key >= @term
+           AND key < @termEnd LIMIT ${DENSE_MATCHES})`,
+        { tenantId, term, termEnd: `${term}\uffff` },
+      );
+      const n = Number(row?.n ?? 0);
+      return n === 0 ? { kind: 'none' } : n >= DENSE_MATCHES ? { kind: 'walk' } : { kind: 'prefix' };
+    }
+    // Rows per trigram (all tenants), each counted only up to the second-rarest count so far: the
+    // rarest two bound the matches and make a cheap candidate query; common trigrams cost little.
+    const counted: { match: string; docs: number }[] = [];
+    for (const trigram of trigramsOf(term)) {
+      const cap = counted.length >= 2 ? counted[1].docs : CANDIDATE_CAP;
+      const match = `"${trigram.replace(/"/g, '""')}"`;
+      const row = this.get(
+        'SELECT count(*) AS n FROM (SELECT 1 FROM object_search WHERE object_search MATCH @match LIMIT @cap)',
+        {
+          match,
+          cap,
+        },
+      );
+      counted.push({ match, docs: Number(row?.n ?? 0) });
+      counted.sort((x, y) => x.docs - y.docs);
+      if (counted[0].docs === 0) return { kind: 'none' };
+    }
+    if (counted[0].docs === 0) return { kind: 'none' };
+    if (counted[0].docs >= CANDIDATE_CAP) return { kind: 'walk' };
+    return {
+      kind: 'trigram',
+      match: counted
+        .slice(0, 2)
+        .map((c) => c.match)
+        .join(' AND '),
+    };
   }
 
   async *listLiveObjectIds(tenantId: string, objectType: ObjectType): AsyncIterable<string[]> {
@@ -472,6 +530,7 @@ export class SqliteStore implements Store {
         id: r.lastInsertRowid,
         text: searchText,
       });
+      this.writeKeys(tenantId, Number(r.lastInsertRowid), o);
       return;
     }
     this.exec(
@@ -483,6 +542,21 @@ export class SqliteStore implements Store {
       this.exec('UPDATE object_search SET text = @text WHERE rowid = @id', {
         id: existing.id,
         text: searchText,
+      });
+      this.exec('DELETE FROM object_keys WHERE id = @id AND tenant_id = @tenantId', {
+        id: existing.id,
+        tenantId,
+      });
+      this.writeKeys(tenantId, Number(existing.id), o);
+    }
+  }
+
+  private writeKeys(tenantId: string, id: number, o: ObjectRecord): void {
+    for (const key of searchKeysOfText(o)) {
+      this.exec('INSERT OR IGNORE INTO object_keys (tenant_id, key, id) VALUES (@tenantId, @key, @id)', {
+        tenantId,
+        key,
+        id,
       });
     }
   }

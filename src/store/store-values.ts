@@ -79,16 +79,43 @@ export function searchKeysOf(o: Pick<ObjectRecord, 'displayName' | 'objectId' | 
 /** Newline cannot occur in a search term, so a match never spans two keys. */
 export const SEARCH_KEY_SEPARATOR = '\n';
 
+/**
+ * The text searched: '\n' before each key (the search keys and each word of the display name),
+ * so `'\n' + term` finds a key starting with the term.
+ */
 export function searchTextOf(o: ObjectRecord): string {
-  return searchKeysOf(o).join(SEARCH_KEY_SEPARATOR);
+  return searchKeysOfText(o)
+    .map((k) => SEARCH_KEY_SEPARATOR + k)
+    .join('');
+}
+
+/** Search keys plus the display name's words (so 'ad' finds 'Alice Adams' by its last name). */
+export function searchKeysOfText(o: ObjectRecord): string[] {
+  const keys = searchKeysOf(o);
+  const words = (o.displayName ?? '')
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  return [...new Set([...keys, ...words])];
+}
+
+/** Terms shorter than this match the start of a key (prefix); longer ones match anywhere (substring). */
+export const SUBSTRING_MIN_LENGTH = 3;
+
+/** What to look for in the search text: the term itself, or '\n' + term for a prefix match. */
+export function searchNeedle(term: string): string {
+  return term.length < SUBSTRING_MIN_LENGTH ? SEARCH_KEY_SEPARATOR + term : term;
 }
 
 /** The search term as matched: trimmed, lower-cased, control characters dropped, at most 200 chars. */
 export function normalizeSearchTerm(search: string | undefined): string | undefined {
   if (search === undefined) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const term = search
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+  const term = [...search]
+    .filter((ch) => {
+      const code = ch.charCodeAt(0);
+      return code >= 0x20 && code !== 0x7f;
+    })
+    .join('')
     .trim()
     .toLowerCase();
   return term === '' ? undefined : term.slice(0, 200);

@@ -176,7 +176,11 @@ export interface PageCommit {
 
 export interface ObjectListQuery {
   type?: ObjectType;
-  /** Case-insensitive prefix/substring on display name, UPN, mail, nickname and id. */
+  /**
+   * Case-insensitive prefix/substring on display name, UPN, mail, nickname and id: a term of 3+
+   * characters matches anywhere in a key; a shorter one matches the start of a key or of a word
+   * of the display name.
+   */
   search?: string;
   /** 'live' (default: all), 'deleted' only, or 'all'. */
   deleted?: 'all' | 'live' | 'deleted';

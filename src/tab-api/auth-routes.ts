@@ -10,9 +10,9 @@ import type { Request, Response } from 'restify';
 import type { AppContext } from '../app-context.ts';
 import type { RestifyServer } from '../server/http-server.ts';
 import { ensureTenant } from '../settings/tenant-settings.ts';
+import type { FetchLike } from './auth/https-fetch.ts';
 import type { StateSigner } from './auth/signed-state.ts';
 import { StateError } from './auth/signed-state.ts';
-import type { FetchLike } from './auth/https-fetch.ts';
 import type { TabAuthSettings } from './auth/tab-auth-settings.ts';
 import { escapeHtml, htmlPage } from './html-page.ts';
 import { CONSENT_CALLBACK_PATH, CONSENT_PURPOSE, publicBaseUrl, SIGNIN_CALLBACK_PATH } from './public-url.ts';
@@ -56,7 +56,15 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
   server.get('/auth/signin', async (req: Request, res: Response) => {
     const auth = deps.auth();
     if (!auth.tabClientId || !auth.scope) {
-      sendPage(res, 503, htmlPage('Sign-in is not configured', 'Set TAB_CLIENT_ID and TAB_DOMAIN (or run with the dev tenant).', 'error'));
+      sendPage(
+        res,
+        503,
+        htmlPage(
+          'Sign-in is not configured',
+          'Set TAB_CLIENT_ID and TAB_DOMAIN (or run with the dev tenant).',
+          'error',
+        ),
+      );
       return;
     }
     const query = (req.query ?? {}) as Record<string, unknown>;
@@ -77,7 +85,10 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
       url.searchParams.set('login_hint', query.login_hint);
     }
     const secure = publicBaseUrl(ctx, req).startsWith('https:') ? '; Secure' : '';
-    res.header('Set-Cookie', `${PKCE_COOKIE}=${cookie}; Path=${SIGNIN_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure}`);
+    res.header(
+      'Set-Cookie',
+      `${PKCE_COOKIE}=${cookie}; Path=${SIGNIN_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure}`,
+    );
     res.header('Cache-Control', 'no-store');
     res.redirect(302, url.toString(), () => {});
   });
@@ -86,8 +97,13 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
     const auth = deps.auth();
     const query = (req.query ?? {}) as Record<string, string | undefined>;
     const fail = (title: string, detail: string) =>
-      sendPage(res, 400, htmlPage(title, escapeHtml(detail), 'error', { href: '/auth/signin', label: 'Try again' }));
-    if (query.error) return fail('Sign-in was not completed', `${query.error}: ${query.error_description ?? ''}`);
+      sendPage(
+        res,
+        400,
+        htmlPage(title, escapeHtml(detail), 'error', { href: '/auth/signin', label: 'Try again' }),
+      );
+    if (query.error)
+      return fail('Sign-in was not completed', `${query.error}: ${query.error_description ?? ''}`);
     let returnTo: string;
     let verifier: string;
     try {
@@ -99,7 +115,8 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
     } catch (error) {
       return fail('Sign-in could not be verified', error instanceof Error ? error.message : String(error));
     }
-    if (!query.code || !auth.tabClientId) return fail('Sign-in failed', 'The issuer returned no authorization code.');
+    if (!query.code || !auth.tabClientId)
+      return fail('Sign-in failed', 'The issuer returned no authorization code.');
     const form = new URLSearchParams({
       client_id: auth.tabClientId,
       grant_type: 'authorization_code',
@@ -115,16 +132,29 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: form.toString(),
       });
-      const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+      const body = (await response.json()) as {
+        access_token?: string;
+        error?: string;
+        error_description?: string;
+      };
       if (!response.ok || !body.access_token) {
-        return fail('Sign-in failed', `${body.error ?? response.status}: ${body.error_description ?? 'no token'}`);
+        return fail(
+          'Sign-in failed',
+          `${body.error ?? response.status}: ${body.error_description ?? 'no token'}`,
+        );
       }
       token = body.access_token;
     } catch (error) {
-      ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'tab sign-in: token redemption failed');
+      ctx.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'tab sign-in: token redemption failed',
+      );
       return fail('Sign-in failed', 'The token issuer could not be reached.');
     }
-    res.header('Set-Cookie', `${PKCE_COOKIE}=; Path=${SIGNIN_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0`);
+    res.header(
+      'Set-Cookie',
+      `${PKCE_COOKIE}=; Path=${SIGNIN_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0`,
+    );
     res.header('Cache-Control', 'no-store');
     res.redirect(302, `${returnTo}#access_token=${encodeURIComponent(token)}`, () => {});
   });
@@ -136,7 +166,10 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
       payload = states.verify(CONSENT_PURPOSE, String(query.state ?? ''));
     } catch (error) {
       // Forged, replayed or expired: nothing is recorded.
-      ctx.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'consent callback refused');
+      ctx.log.warn(
+        { reason: error instanceof Error ? error.message : String(error) },
+        'consent callback refused',
+      );
       return sendPage(
         res,
         400,
@@ -157,22 +190,34 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
       return sendPage(
         res,
         400,
-        htmlPage('Consent was granted in another tenant', 'The consent was given for a different organization than the one you started from. Nothing was recorded.', 'error', {
-          href: '/tab/settings',
-          label: 'Back to settings',
-        }),
+        htmlPage(
+          'Consent was granted in another tenant',
+          'The consent was given for a different organization than the one you started from. Nothing was recorded.',
+          'error',
+          {
+            href: '/tab/settings',
+            label: 'Back to settings',
+          },
+        ),
       );
     }
     const now = ctx.now().toISOString();
     const settings = await ensureTenant(ctx.store, tenantId, ctx.now());
     const next = structuredClone(settings);
-    const error = granted ? undefined : `${query.error ?? 'consent_not_granted'}: ${query.error_description ?? ''}`.slice(0, 500);
+    const error = granted
+      ? undefined
+      : `${query.error ?? 'consent_not_granted'}: ${query.error_description ?? ''}`.slice(0, 500);
     next.consent[app] = { state: granted ? 'granted' : 'refused', at: now, by, ...(error ? { error } : {}) };
     next.updatedAt = now;
     await ctx.store.putSettings(next);
     await ctx.store.appendAudit({
       tenantId,
-      actor: { tenantId, objectId: by, displayName: typeof payload.d === 'string' ? payload.d : undefined, kind: 'user' },
+      actor: {
+        tenantId,
+        objectId: by,
+        displayName: typeof payload.d === 'string' ? payload.d : undefined,
+        kind: 'user',
+      },
       action: granted ? 'consent.granted' : 'consent.refused',
       target: app,
       details: error ? { error } : {},
@@ -182,19 +227,29 @@ export function mountAuthRoutes(server: RestifyServer, deps: AuthRouteDeps): voi
       sendPage(
         res,
         200,
-        htmlPage(`Admin consent granted`, `The ${label} may now access your directory. Backups start at the next scheduled run, or press Backup now on the dashboard.`, 'success', {
-          href: '/tab/settings',
-          label: 'Back to settings',
-        }),
+        htmlPage(
+          `Admin consent granted`,
+          `The ${label} may now access your directory. Backups start at the next scheduled run, or press Backup now on the dashboard.`,
+          'success',
+          {
+            href: '/tab/settings',
+            label: 'Back to settings',
+          },
+        ),
       );
     } else {
       sendPage(
         res,
         200,
-        htmlPage('Admin consent was not granted', `The ${label} was not given access. ${escapeHtml(error ?? '')}. You can try again from Settings at any time.`, 'warning', {
-          href: '/tab/settings',
-          label: 'Back to settings',
-        }),
+        htmlPage(
+          'Admin consent was not granted',
+          `The ${label} was not given access. ${escapeHtml(error ?? '')}. You can try again from Settings at any time.`,
+          'warning',
+          {
+            href: '/tab/settings',
+            label: 'Back to settings',
+          },
+        ),
       );
     }
   });

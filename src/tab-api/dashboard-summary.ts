@@ -75,7 +75,9 @@ export async function dashboardSummary(ctx: AppContext, settings: TenantSettings
     ctx.store.countObjects(tenantId),
   ]);
   const finished = runs.filter((r) => FINISHED.has(r.status));
-  const types = OBJECT_TYPES.map((objectType) => typeStatus(objectType, settings, finished, counts[objectType]));
+  const types = OBJECT_TYPES.map((objectType) =>
+    typeStatus(objectType, settings, finished, counts[objectType]),
+  );
   const totals = types.reduce((t, s) => ({ live: t.live + s.live, deleted: t.deleted + s.deleted }), {
     live: 0,
     deleted: 0,
@@ -112,7 +114,9 @@ function typeStatus(
   count: { live: number; deleted: number } | undefined,
 ): TypeStatus {
   const inScope = settings.scope[objectType] !== false;
-  const covering = finished.filter((r) => r.counts[objectType] || r.errors.some((e) => e.objectType === objectType));
+  const covering = finished.filter(
+    (r) => r.counts[objectType] || r.errors.some((e) => e.objectType === objectType),
+  );
   const last = covering[0];
   const typeErrors = (r: RunRecord) => r.errors.filter((e) => e.objectType === objectType);
   const lastOk = covering.find((r) => r.status !== 'failed' && typeErrors(r).length === 0);
@@ -155,7 +159,9 @@ function runProgress(
     status: run.status,
     types: types.map((objectType) => {
       const seen = run.counts[objectType]?.seen ?? 0;
-      const done = Object.entries(run.checkpoint).some(([stream, cp]) => stream === objectType && cp.done === true);
+      const done = Object.entries(run.checkpoint).some(
+        ([stream, cp]) => stream === objectType && cp.done === true,
+      );
       // Expected = what the last backup held; an incremental run sees only changes, so it
       // may finish far below it: done streams show 100%.
       const expected = Math.max(counts[objectType]?.live ?? 0, seen, 1);
@@ -182,15 +188,14 @@ function runSummary(r: RunRecord): RunSummary {
 
 function nextRun(settings: TenantSettings, runs: RunRecord[], now: Date): DashboardSummary['nextRun'] {
   if (settings.schedule.paused) return undefined;
-  const queued = runs
-    .filter((r) => r.status === 'queued')
-    .sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+  const queued = runs.filter((r) => r.status === 'queued').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
   if (queued) return { at: queued.dueAt, kind: queued.kind };
   const lastScheduled = runs.find((r) => r.trigger === 'schedule');
   const incrementalAt = new Date(
     Math.max(
       now.getTime(),
-      (lastScheduled ? Date.parse(lastScheduled.createdAt) : now.getTime()) + settings.schedule.incrementalMinutes * 60_000,
+      (lastScheduled ? Date.parse(lastScheduled.createdAt) : now.getTime()) +
+        settings.schedule.incrementalMinutes * 60_000,
     ),
   );
   let fullAt: Date | null = null;
@@ -199,7 +204,8 @@ function nextRun(settings: TenantSettings, runs: RunRecord[], now: Date): Dashbo
   } catch {
     fullAt = null;
   }
-  if (fullAt && fullAt.getTime() <= incrementalAt.getTime()) return { at: fullAt.toISOString(), kind: 'full' };
+  if (fullAt && fullAt.getTime() <= incrementalAt.getTime())
+    return { at: fullAt.toISOString(), kind: 'full' };
   return { at: incrementalAt.toISOString(), kind: 'incremental' };
 }
 
@@ -222,7 +228,8 @@ function daySeries(finished: RunRecord[], now: Date): DayPoint[] {
   }
   for (const { point, durations } of index.values()) {
     if (durations.length) {
-      point.avgDurationSeconds = Math.round(durations.reduce((a, b) => a + b, 0) / durations.length / 100) / 10;
+      point.avgDurationSeconds =
+        Math.round(durations.reduce((a, b) => a + b, 0) / durations.length / 100) / 10;
     }
   }
   return days;

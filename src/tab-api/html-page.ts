@@ -10,8 +10,15 @@ export type PageTone = 'success' | 'error' | 'warning' | 'info';
 const ICONS: Record<PageTone, string> = { success: '✓', error: '✕', warning: '!', info: 'i' };
 
 /** `bodyHtml` must already be escaped by the caller (it may hold markup such as <code>). */
-export function htmlPage(title: string, bodyHtml: string, tone: PageTone, link?: { href: string; label: string }) {
-  const action = link ? `<p><a class="button" href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>` : '';
+export function htmlPage(
+  title: string,
+  bodyHtml: string,
+  tone: PageTone,
+  link?: { href: string; label: string },
+) {
+  const action = link
+    ? `<p><a class="button" href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Entra Backup</title>

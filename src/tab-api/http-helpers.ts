@@ -49,11 +49,19 @@ export function apiRoute(deps: ApiDeps, handler: ApiHandler, options: { write?: 
       const identity = await deps.validate(req.headers.authorization);
       const { tenantId, objectId } = identity.principal;
       if (!(await deps.knownTenant(tenantId))) {
-        throw new HttpError(403, 'tenant_not_onboarded', 'This tenant is not onboarded: install the app in Teams first');
+        throw new HttpError(
+          403,
+          'tenant_not_onboarded',
+          'This tenant is not onboarded: install the app in Teams first',
+        );
       }
       const isAdmin = await deps.isAdmin(tenantId, objectId);
       if (options.write && !isAdmin) {
-        throw new HttpError(403, 'not_admin', 'Only admins of this tenant can do this; your view is read-only');
+        throw new HttpError(
+          403,
+          'not_admin',
+          'Only admins of this tenant can do this; your view is read-only',
+        );
       }
       const result = await handler(req, { ...identity, isAdmin }, res);
       if (result !== undefined && !res.headersSent) {

@@ -3,11 +3,14 @@
 import type { AppContext } from '../app-context.ts';
 import { ApprovalError, decideRestore, requestRestore } from '../approvals/approval-service.ts';
 import { isTenantAdmin } from '../auth/tenant-admin.ts';
+import { exportBackup } from '../backup/export.ts';
+import { diffObjects } from '../backup/object-diff.ts';
+import { BackupRequestError, requestBackup } from '../backup/request-backup.ts';
 import type { GraphObject, ObjectType, Principal } from '../domain.ts';
 import { planRestore } from '../restore/planner.ts';
-import type { RestoreRequest, RestoreResult } from '../restore/restore-types.ts';
-import { sameValue } from '../restore/values.ts';
-import type { RunRecord } from '../store/store.ts';
+import type { RestoreRequest } from '../restore/restore-types.ts';
+import { buildUndoRequest, UndoNotPossibleError } from '../restore/undo.ts';
+import type { ObjectRecord, RunRecord } from '../store/store.ts';
 import { HttpError } from './http-helpers.ts';
 import type { ChangedProperty, ExportTarget, ProductPorts } from './product-ports.ts';
 
@@ -20,7 +23,8 @@ const APPROVAL_STATUS: Record<ApprovalError['code'], number> = {
 };
 
 function fromApprovalError(error: unknown): never {
-  if (error instanceof ApprovalError) throw new HttpError(APPROVAL_STATUS[error.code], error.code, error.message);
+  if (error instanceof ApprovalError)
+    throw new HttpError(APPROVAL_STATUS[error.code], error.code, error.message);
   throw error;
 }
 
@@ -29,8 +33,23 @@ export function createProductPorts(ctx: AppContext): ProductPorts {
     isAdmin: (tenantId, oid) => isTenantAdmin(ctx, tenantId, oid),
 
     async requestBackup(principal: Principal, types?: ObjectType[]): Promise<RunRecord> {
-      const backup = await backupModule();
-      return backup.requestBackup(ctx, { tenantId: principal.tenantId, requestedBy: principal, types, trigger: 'manual' });
+      const run = await requestBackup(ctx, principal.tenantId, {
+        kind: 'incremental',
+        types,
+        trigger: 'manual',
+        requestedBy: principal,
+      }).catch((error: unknown) => {
+        if (error instanceof BackupRequestError) throw new HttpError(400, error.code, error.message);
+        throw error;
+      });
+      await ctx.store.appendAudit({
+        tenantId: principal.tenantId,
+        actor: principal,
+        action: 'backup.requested',
+        target: run.runId,
+        details: { types: types ?? 'scope', via: 'tab' },
+      });
+      return run;
     },
 
     diffVersions: (before, after) => diffVersions(before, after),
@@ -40,82 +59,84 @@ export function createProductPorts(ctx: AppContext): ProductPorts {
     requestRestore: (principal, request) => requestRestore(ctx, principal, request).catch(fromApprovalError),
 
     async decideRestore(principal, restoreId, decision, comment) {
-      const outcome = await decideRestore(ctx, principal, principal.tenantId, restoreId, decision, comment).catch(
-        fromApprovalError,
-      );
-      if (outcome.outcome === 'refused') throw new HttpError(409, outcome.reason ?? 'refused', outcome.message);
+      const outcome = await decideRestore(
+        ctx,
+        principal,
+        principal.tenantId,
+        restoreId,
+        decision,
+        comment,
+      ).catch(fromApprovalError);
+      if (outcome.outcome === 'refused')
+        throw new HttpError(409, outcome.reason ?? 'refused', outcome.message);
       return outcome.record;
     },
 
     async requestUndo(principal, restoreId) {
       const record = await ctx.store.getRestore(principal.tenantId, restoreId);
       if (!record) throw new HttpError(404, 'not_found', 'That restore request was not found');
-      if (record.status !== 'succeeded' && record.status !== 'partial') {
-        throw new HttpError(409, 'not_finished', 'Only a finished restore can be undone');
+      let request: RestoreRequest;
+      try {
+        request = buildUndoRequest(record, ctx.now());
+      } catch (error) {
+        if (error instanceof UndoNotPossibleError) throw new HttpError(409, error.code, error.message);
+        throw error;
       }
-      const result = record.result as unknown as RestoreResult | undefined;
-      const pre = Object.entries(result?.preRestoreVersionIds ?? {});
-      if (pre.length === 0) throw new HttpError(409, 'nothing_to_undo', 'This restore changed nothing that can be put back');
-      const original = record.request as unknown as RestoreRequest;
-      // Undo = restore each written object to the version saved just before the restore wrote it.
-      const request: RestoreRequest = {
-        tenantId: principal.tenantId,
-        objects: pre.map(([objectId, v]) => ({ objectType: v.objectType, objectId, versionId: v.versionId })),
-        at: ctx.now().toISOString(),
-        options: { ...original.options, asNew: undefined, blockSignIn: false },
-        undoOf: restoreId,
-      };
       return requestRestore(ctx, principal, request).catch(fromApprovalError);
     },
 
     async exportZip(principal: Principal, target: ExportTarget, file: string, onProgress) {
-      const backup = await backupModule();
-      await backup.exportToZip(ctx, {
-        tenantId: principal.tenantId,
+      const { tenantId } = principal;
+      let objects: ObjectRecord[] | undefined;
+      if (target.level === 'object' && target.objectType && target.objectId) {
+        const record = await ctx.store.getObject(tenantId, target.objectType, target.objectId);
+        if (!record)
+          throw new HttpError(
+            404,
+            'not_found',
+            `The ${target.objectType} ${target.objectId} is not in the backup`,
+          );
+        objects = [record];
+      }
+      const types = target.level === 'type' && target.objectType ? [target.objectType] : undefined;
+      const counts = await ctx.store.countObjects(tenantId);
+      const total = objects
+        ? 1
+        : Object.entries(counts)
+            .filter(([t]) => !types || types.includes(t as ObjectType))
+            .reduce((n, [, c]) => n + (c?.live ?? 0), 0);
+      onProgress({ done: 0, total });
+      const manifest = await exportBackup(ctx, {
+        tenantId,
+        out: file,
+        types,
+        objects,
+        onProgress: (p) => onProgress({ done: p.files, total: Math.max(total, p.totalFiles) }),
+      });
+      onProgress({ done: total, total });
+      await ctx.store.appendAudit({
+        tenantId,
         actor: principal,
-        level: target.level,
-        objectType: target.objectType,
-        objectId: target.objectId,
-        file,
-        onProgress,
+        action: 'export',
+        target: target.objectId ?? target.objectType ?? 'tenant',
+        details: { level: target.level, files: manifest.files.length, via: 'tab' },
       });
     },
   };
 }
 
-/** Top-level property differences between two versions, for highlighting (null = absent). */
+/**
+ * The top-level properties that differ between two versions (the backup's own diff, which
+ * reports dotted paths, folded to the property rows the detail page shows).
+ */
 export function diffVersions(before: GraphObject | null, after: GraphObject | null): ChangedProperty[] {
-  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const seen = new Set<string>();
   const changes: ChangedProperty[] = [];
-  for (const property of [...keys].sort()) {
-    if (property.startsWith('@')) continue;
-    const was = before?.[property] ?? null;
-    const now = after?.[property] ?? null;
-    if (!sameValue(was, now)) changes.push({ property, before: was, after: now });
+  for (const change of diffObjects(before, after)) {
+    const property = change.path.split('.')[0];
+    if (!property || property.startsWith('@') || seen.has(property)) continue;
+    seen.add(property);
+    changes.push({ property, before: before?.[property] ?? null, after: after?.[property] ?? null });
   }
   return changes;
-}
-
-interface BackupModule {
-  requestBackup(
-    ctx: AppContext,
-    input: { tenantId: string; requestedBy: Principal; types?: ObjectType[]; trigger: 'manual' },
-  ): Promise<RunRecord>;
-  exportToZip(
-    ctx: AppContext,
-    input: {
-      tenantId: string;
-      actor: Principal;
-      level: string;
-      objectType?: ObjectType;
-      objectId?: string;
-      file: string;
-      onProgress: (p: { done: number; total: number }) => void;
-    },
-  ): Promise<void>;
-}
-
-async function backupModule(): Promise<BackupModule> {
-  const modulePath = '../backup/index.ts';
-  return (await import(modulePath)) as BackupModule;
 }

@@ -50,7 +50,9 @@ export const restoreListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
-export const backupBody = z.object({ types: z.array(objectType).max(OBJECT_TYPES.length).optional() }).strict();
+export const backupBody = z
+  .object({ types: z.array(objectType).max(OBJECT_TYPES.length).optional() })
+  .strict();
 
 export const auditQuery = z.object({
   actor: z.string().max(100).optional(),
@@ -112,6 +114,8 @@ export const exportBody = z
     objectId: objectId.optional(),
   })
   .strict()
-  .refine((b) => b.level === 'tenant' || b.objectType, { message: 'objectType is required for type and object level' })
+  .refine((b) => b.level === 'tenant' || b.objectType, {
+    message: 'objectType is required for type and object level',
+  })
   .refine((b) => b.level !== 'object' || b.objectId, { message: 'objectId is required for object level' });
 export type ExportBody = z.infer<typeof exportBody>;

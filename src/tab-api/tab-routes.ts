@@ -1,18 +1,22 @@
 // The tab's routes on the product server: /tab (the built React app), /api/tab/* (JSON APIs,
 // every call with a validated token), /tab/auth-end + /auth/signin (sign-in outside Teams) and
 // /auth/consent/callback (admin consent result).
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch } from 'jose';
 import type { AppContext } from '../app-context.ts';
-import { isTenantAdmin } from '../auth/tenant-admin.ts';
 import type { RouteModule } from '../server/http-server.ts';
 import { createFetch, type FetchLike } from './auth/https-fetch.ts';
 import { createStateSigner } from './auth/signed-state.ts';
-import { resolveTabAuthSettings, type TabAuthOverrides, type TabAuthSettings } from './auth/tab-auth-settings.ts';
+import {
+  resolveTabAuthSettings,
+  type TabAuthOverrides,
+  type TabAuthSettings,
+} from './auth/tab-auth-settings.ts';
 import { createTokenValidator, TabAuthError, type TokenValidator } from './auth/validate-token.ts';
 import { mountAuthRoutes } from './auth-routes.ts';
 import type { ApiDeps } from './http-helpers.ts';
-import { createProductPorts } from './product-ports-impl.ts';
 import type { ProductPortsFactory } from './product-ports.ts';
+import { createProductPorts } from './product-ports-impl.ts';
 import { mountAuditRoutes } from './routes/audit-routes.ts';
 import { mountExportRoutes } from './routes/export-routes.ts';
 import { mountObjectRoutes } from './routes/object-routes.ts';
@@ -33,7 +37,10 @@ export interface TabRoutesOptions {
 
 export function createTabRoutes(options: TabRoutesOptions = {}): RouteModule {
   return (server, ctx) => {
-    const states = createStateSigner({ secret: options.stateSecret, now: () => ctx.now() });
+    const states = createStateSigner({
+      secret: options.stateSecret ?? sharedStateSecret(ctx),
+      now: () => ctx.now(),
+    });
     const lazy = lazyAuth(ctx, options.auth);
     const ports = (options.ports ?? createProductPorts)(ctx);
     const knownTenants = new Set<string>((ctx.devTenant?.tenantIds ?? []).map((t) => t.toLowerCase()));
@@ -68,6 +75,17 @@ export function createTabRoutes(options: TabRoutesOptions = {}): RouteModule {
   };
 }
 
+/**
+ * Web instances behind one address must accept each other's states: derive the key from a
+ * secret they share (never used as is). Without one (dev), a random per-process key.
+ */
+function sharedStateSecret(ctx: AppContext): string | undefined {
+  const shared = ctx.config.BOT_APP_PASSWORD ?? ctx.config.BACKUP_CLIENT_SECRET;
+  return shared
+    ? createHash('sha256').update(`entra-backup/tab-state/${shared}`).digest('base64url')
+    : undefined;
+}
+
 /** The default tab routes, configured from the environment (and the dev tenant when it runs). */
 export const tabRoutes: RouteModule = createTabRoutes();
 
@@ -98,7 +116,11 @@ function lazyAuth(ctx: AppContext, overrides: TabAuthOverrides | undefined) {
       const s = getSettings();
       if (!s.tabClientId || s.audiences.length === 0) {
         return async () => {
-          throw new TabAuthError(401, 'not_configured', 'Tab sign-in is not configured (TAB_CLIENT_ID, TAB_DOMAIN)');
+          throw new TabAuthError(
+            401,
+            'not_configured',
+            'Tab sign-in is not configured (TAB_CLIENT_ID, TAB_DOMAIN)',
+          );
         };
       }
       if (!validator) {
@@ -106,7 +128,12 @@ function lazyAuth(ctx: AppContext, overrides: TabAuthOverrides | undefined) {
         const keys = createRemoteJWKSet(new URL(s.jwksUrl), {
           cooldownDuration: 30_000,
           cacheMaxAge: 6 * 3_600_000,
-          [customFetch]: (url, init) => doFetch(url, { method: init.method, headers: Object.fromEntries(init.headers.entries()), signal: init.signal }),
+          [customFetch]: (url, init) =>
+            doFetch(url, {
+              method: init.method,
+              headers: Object.fromEntries(init.headers.entries()),
+              signal: init.signal,
+            }),
         });
         // Tokens live in real time, so the validator uses the real clock, not ctx.now.
         validator = createTokenValidator({ keys, audiences: s.audiences, issuerFor: s.issuerFor });

@@ -7,10 +7,10 @@ import {
   Tab,
   TabList,
   Text,
+  type Theme,
   teamsDarkTheme,
   teamsHighContrastTheme,
   teamsLightTheme,
-  type Theme,
   tokens,
 } from '@fluentui/react-components';
 import { ShieldCheckmarkFilled } from '@fluentui/react-icons';
@@ -64,17 +64,32 @@ const useStyles = makeStyles({
   brand: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS },
   logo: { color: tokens.colorBrandForeground1, fontSize: '24px' },
   spacer: { flexGrow: 1 },
-  user: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
+  user: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalS,
+    color: tokens.colorNeutralForeground2,
+  },
   nav: {
     backgroundColor: tokens.colorNeutralBackground1,
     paddingLeft: tokens.spacingHorizontalL,
     borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
     overflowX: 'auto',
   },
-  main: { padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, maxWidth: '1400px', margin: '0 auto' },
+  main: {
+    padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`,
+    maxWidth: '1400px',
+    margin: '0 auto',
+  },
 });
 
-export function App({ host, registerSignedOut }: { host: Host; registerSignedOut: (fn: () => void) => void }) {
+export function App({
+  host,
+  registerSignedOut,
+}: {
+  host: Host;
+  registerSignedOut: (fn: () => void) => void;
+}) {
   const [themeName, setThemeName] = useState<ThemeName>(host.theme);
   const [signedIn, setSignedIn] = useState(host.inTeams || Boolean(storedToken()));
   useEffect(() => {
@@ -141,7 +156,10 @@ function SignedInApp({ theme, themeName }: { theme: Theme; themeName: ThemeName 
         ) : null}
       </header>
       <nav className={styles.nav} aria-label="Pages">
-        <TabList selectedValue={currentNav(path)} onTabSelect={(_e, d) => navigate(NAV.find((n) => n.value === d.value)?.to ?? '/')}>
+        <TabList
+          selectedValue={currentNav(path)}
+          onTabSelect={(_e, d) => navigate(NAV.find((n) => n.value === d.value)?.to ?? '/')}
+        >
           {NAV.map((n) => (
             <Tab key={n.value} value={n.value}>
               {n.label}

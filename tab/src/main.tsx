@@ -1,8 +1,8 @@
 // Entry: detect Teams (with a timeout), pick the theme, wire the token source, render the app.
 import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
 import { configureApi } from './api/client.ts';
 import { clearToken, storedToken, takeTokenFromFragment } from './api/token.ts';
-import { App } from './App.tsx';
 import { detectHost } from './host/teams-host.ts';
 
 takeTokenFromFragment();

@@ -9,10 +9,16 @@ interface RouterState {
   navigate: (to: string) => void;
 }
 
-const RouterContext = createContext<RouterState>({ path: '/', search: new URLSearchParams(), navigate: () => {} });
+const RouterContext = createContext<RouterState>({
+  path: '/',
+  search: new URLSearchParams(),
+  navigate: () => {},
+});
 
 function current(): { path: string; search: URLSearchParams } {
-  const path = window.location.pathname.startsWith(BASE) ? window.location.pathname.slice(BASE.length) || '/' : '/';
+  const path = window.location.pathname.startsWith(BASE)
+    ? window.location.pathname.slice(BASE.length) || '/'
+    : '/';
   return { path, search: new URLSearchParams(window.location.search) };
 }
 

@@ -20,10 +20,16 @@ describe('$batch', () => {
   it('sends chunks of 20 and answers in input order even when Graph answers out of order', async () => {
     env.graph.handler = (req) => {
       const { requests } = sent(req);
-      const responses: BatchResponseItem[] = requests.map((r) => ({ id: r.id, status: 200, body: { url: r.url } })).reverse();
+      const responses: BatchResponseItem[] = requests
+        .map((r) => ({ id: r.id, status: 200, body: { url: r.url } }))
+        .reverse();
       return { status: 200, body: { responses } };
     };
-    const items: BatchRequestItem[] = Array.from({ length: 45 }, (_, i) => ({ id: `r${i}`, method: 'GET', url: `/users/${i}` }));
+    const items: BatchRequestItem[] = Array.from({ length: 45 }, (_, i) => ({
+      id: `r${i}`,
+      method: 'GET',
+      url: `/users/${i}`,
+    }));
     const answers = await env.factory().forBackup(TENANT_A).batch(items);
     expect(env.graph.requests.map((r) => sent(r).requests.length).sort((a, b) => a - b)).toEqual([5, 20, 20]);
     expect(env.graph.requests.every((r) => r.method === 'POST' && r.url === '/v1.0/$batch')).toBe(true);
@@ -37,9 +43,11 @@ describe('$batch', () => {
       round++;
       const { requests } = sent(req);
       const responses = requests.map((r): BatchResponseItem => {
-        if (round === 1 && r.id === '2') return { id: r.id, status: 429, headers: { 'Retry-After': '9' }, body: {} };
+        if (round === 1 && r.id === '2')
+          return { id: r.id, status: 429, headers: { 'Retry-After': '9' }, body: {} };
         if (round === 1 && r.id === '3') return { id: r.id, status: 424, body: {} };
-        if (round === 1 && r.id === '4') return { id: r.id, status: 429, headers: { 'Retry-After': '3' }, body: {} };
+        if (round === 1 && r.id === '4')
+          return { id: r.id, status: 429, headers: { 'Retry-After': '3' }, body: {} };
         return { id: r.id, status: r.method === 'POST' ? 201 : 200, body: { round } };
       });
       return { status: 200, body: { responses } };
@@ -71,9 +79,19 @@ describe('$batch', () => {
   it('returns an item still throttled after the cap with its 429 instead of looping', async () => {
     env.graph.handler = (req) => ({
       status: 200,
-      body: { responses: sent(req).requests.map((r) => ({ id: r.id, status: 429, headers: { 'retry-after': '1' }, body: {} })) },
+      body: {
+        responses: sent(req).requests.map((r) => ({
+          id: r.id,
+          status: 429,
+          headers: { 'retry-after': '1' },
+          body: {},
+        })),
+      },
     });
-    const answers = await env.factory({ maxAttempts: 2 }).forBackup(TENANT_A).batch([{ id: 'a', method: 'GET', url: '/users' }]);
+    const answers = await env
+      .factory({ maxAttempts: 2 })
+      .forBackup(TENANT_A)
+      .batch([{ id: 'a', method: 'GET', url: '/users' }]);
     expect(answers).toEqual([{ id: 'a', status: 429, headers: { 'retry-after': '1' }, body: {} }]);
     expect(env.graph.requests).toHaveLength(2);
   });
@@ -82,10 +100,18 @@ describe('$batch', () => {
     env.graph.handler = (req) => ({
       status: 200,
       body: {
-        responses: sent(req).requests.map((r) => ({ id: r.id, status: r.url === '/fail' ? 404 : 200, body: {} })),
+        responses: sent(req).requests.map((r) => ({
+          id: r.id,
+          status: r.url === '/fail' ? 404 : 200,
+          body: {},
+        })),
       },
     });
-    const items: BatchRequestItem[] = Array.from({ length: 20 }, (_, i) => ({ id: `i${i}`, method: 'GET', url: i === 19 ? '/fail' : '/ok' }));
+    const items: BatchRequestItem[] = Array.from({ length: 20 }, (_, i) => ({
+      id: `i${i}`,
+      method: 'GET',
+      url: i === 19 ? '/fail' : '/ok',
+    }));
     items.push({ id: 'dep-ok', method: 'GET', url: '/ok', dependsOn: ['i0'] });
     items.push({ id: 'dep-fail', method: 'GET', url: '/ok', dependsOn: ['i19'] });
     const answers = await env.factory().forBackup(TENANT_A).batch(items);
@@ -98,9 +124,21 @@ describe('$batch', () => {
 
   it('rejects bad input with a clear error before sending anything', async () => {
     const client = env.factory().forBackup(TENANT_A);
-    await expect(client.batch([{ id: 'A', method: 'GET', url: '/x' }, { id: 'a', method: 'GET', url: '/y' }])).rejects.toThrow(BatchInputError);
-    await expect(client.batch([{ id: '1', method: 'GET', url: 'https://graph.microsoft.com/v1.0/users' }])).rejects.toThrow(/relative/);
-    await expect(client.batch([{ id: '1', method: 'GET', url: '/x', dependsOn: ['2'] }, { id: '2', method: 'GET', url: '/y' }])).rejects.toThrow(/earlier item/);
+    await expect(
+      client.batch([
+        { id: 'A', method: 'GET', url: '/x' },
+        { id: 'a', method: 'GET', url: '/y' },
+      ]),
+    ).rejects.toThrow(BatchInputError);
+    await expect(
+      client.batch([{ id: '1', method: 'GET', url: 'https://graph.microsoft.com/v1.0/users' }]),
+    ).rejects.toThrow(/relative/);
+    await expect(
+      client.batch([
+        { id: '1', method: 'GET', url: '/x', dependsOn: ['2'] },
+        { id: '2', method: 'GET', url: '/y' },
+      ]),
+    ).rejects.toThrow(/earlier item/);
     expect(env.graph.requests).toHaveLength(0);
   });
 });

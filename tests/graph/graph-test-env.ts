@@ -1,10 +1,14 @@
 // Gateway test world: the real token issuer (msal-node gets real tokens from it) and a small
 // scripted HTTPS "Graph" that verifies each bearer token and answers what the test says.
-import https from 'node:https';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type GraphTokenClaims, TokenVerificationError } from '../../src/devtenant/token-issuer.ts';
-import { createGraphClientFactory, type GatewayGraphClientFactory } from '../../src/graph/graph-client-factory.ts';
+import {
+  createGraphClientFactory,
+  type GatewayGraphClientFactory,
+} from '../../src/graph/graph-client-factory.ts';
 import type { GraphGatewayOptions } from '../../src/graph/graph-gateway-options.ts';
 import { createLogger } from '../../src/log.ts';
 import { type IssuerFixture, startIssuerFixture } from '../issuer/issuer-fixture.ts';
@@ -20,7 +24,9 @@ export interface RecordedRequest {
   claims: GraphTokenClaims;
 }
 
-export type Reply = { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number } | 'reset';
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
+  | 'reset';
 
 export class ScriptedGraph {
   url = '';
@@ -95,8 +101,18 @@ function send(res: ServerResponse, reply: Exclude<Reply, 'reset'>): void {
   res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
 }
 
-export function graphErrorBody(code: string, message: string, requestId = '7b1a2c3d-0000-4000-8000-000000000001') {
-  return { error: { code, message, innerError: { date: '2026-01-01T00:00:00', 'request-id': requestId, 'client-request-id': requestId } } };
+export function graphErrorBody(
+  code: string,
+  message: string,
+  requestId = '7b1a2c3d-0000-4000-8000-000000000001',
+) {
+  return {
+    error: {
+      code,
+      message,
+      innerError: { date: '2026-01-01T00:00:00', 'request-id': requestId, 'client-request-id': requestId },
+    },
+  };
 }
 
 export interface GatewayEnv {

@@ -14,7 +14,8 @@ beforeEach(() => {
 describe('paging', () => {
   it('replays nextLink verbatim (query order and encoding kept) and surfaces the deltaLink', async () => {
     // An opaque link with unusual order and encodings that a URL parser would normalize.
-    const next1 = () => `${env.graph.graphBaseUrl}/users/delta?$skiptoken=a%2Bb%3D%3D&$select=id,displayName&x=1%202`;
+    const next1 = () =>
+      `${env.graph.graphBaseUrl}/users/delta?$skiptoken=a%2Bb%3D%3D&$select=id,displayName&x=1%202`;
     const next2 = () => `${env.graph.graphBaseUrl}/users/delta?$skiptoken=c%2Fd`;
     const delta = () => `${env.graph.graphBaseUrl}/users/delta?$deltatoken=zz%3D`;
     env.graph.handler = (req) => {
@@ -31,7 +32,8 @@ describe('paging', () => {
     };
     const client = env.factory().forBackup(TENANT_A);
     const pages = [];
-    for await (const page of client.pages<{ id: string }>('/users/delta?$select=id,displayName')) pages.push(page);
+    for await (const page of client.pages<{ id: string }>('/users/delta?$select=id,displayName'))
+      pages.push(page);
     expect(pages.map((p) => p.value.map((u) => u.id))).toEqual([['1', '2'], ['3'], ['4']]);
     expect(env.graph.requests.map((r) => r.url)).toEqual([
       '/v1.0/users/delta?$select=id,displayName',
@@ -50,7 +52,10 @@ describe('paging', () => {
 
   it('returns @odata.count and passes request headers (ConsistencyLevel)', async () => {
     env.graph.handler = () => ({ status: 200, body: { '@odata.count': 42, value: [{ id: 'a' }] } });
-    const page = await env.factory().forBackup(TENANT_A).getPage('/users?$count=true', { headers: { ConsistencyLevel: 'eventual' } });
+    const page = await env
+      .factory()
+      .forBackup(TENANT_A)
+      .getPage('/users?$count=true', { headers: { ConsistencyLevel: 'eventual' } });
     expect(page.count).toBe(42);
     expect(env.graph.requests[0].headers.consistencylevel).toBe('eventual');
     expect(env.graph.requests[0].headers['client-request-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -58,7 +63,9 @@ describe('paging', () => {
 
   it('refuses to follow a link to another host (the token never leaves Graph)', async () => {
     const client = env.factory().forBackup(TENANT_A);
-    const err = (await client.getPage('https://evil.example.com/v1.0/users?$skiptoken=x').catch((e: unknown) => e)) as GraphError;
+    const err = (await client
+      .getPage('https://evil.example.com/v1.0/users?$skiptoken=x')
+      .catch((e: unknown) => e)) as GraphError;
     expect(err).toBeInstanceOf(GraphError);
     expect(err.code).toBe('ForeignLink');
     expect(env.graph.requests).toHaveLength(0);
@@ -66,12 +73,17 @@ describe('paging', () => {
 
   it('rejects a non-collection answer to getPage with a clear error', async () => {
     env.graph.handler = () => ({ status: 200, body: { id: 'single' } });
-    const err = (await env.factory().forBackup(TENANT_A).getPage('/users/x').catch((e: unknown) => e)) as GraphError;
+    const err = (await env
+      .factory()
+      .forBackup(TENANT_A)
+      .getPage('/users/x')
+      .catch((e: unknown) => e)) as GraphError;
     expect(err.code).toBe('UnexpectedResponse');
   });
 
   it('sends writes with JSON bodies and returns nothing for 204', async () => {
-    env.graph.handler = (req) => (req.method === 'PATCH' ? { status: 204 } : { status: 201, body: { id: 'new' } });
+    env.graph.handler = (req) =>
+      req.method === 'PATCH' ? { status: 204 } : { status: 201, body: { id: 'new' } };
     const client = env.factory().forRestore(TENANT_A);
     await expect(client.patch('/users/u1', { accountEnabled: false })).resolves.toBeUndefined();
     await expect(client.post('/groups', { displayName: 'G' })).resolves.toEqual({ id: 'new' });

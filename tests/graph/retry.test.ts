@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphError } from '../../src/graph/gateway.ts';
 import { backoffDelayMs } from '../../src/graph/retry-middleware.ts';
-import { type GatewayEnv, graphErrorBody, startGatewayEnv, TENANT_A } from './graph-test-env.ts';
+import { type GatewayEnv, graphErrorBody, type Reply, startGatewayEnv, TENANT_A } from './graph-test-env.ts';
 
 let env: GatewayEnv;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ beforeEach(() => {
   env.sleeps.length = 0;
 });
 
-const throttled = (retryAfter?: string) => ({
+const throttled = (retryAfter?: string): Reply => ({
   status: 429,
   headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter },
   body: graphErrorBody('TooManyRequests', 'Too many requests'),
@@ -58,14 +58,20 @@ describe('retry middleware', () => {
     expect(graphError.code).toBe('TooManyRequests');
     expect(graphError.requestId).toBe('7b1a2c3d-0000-4000-8000-000000000001');
     expect(graphError.retryAfterSeconds).toBe(2);
-    expect(graphError.message).toMatch(/^Gave up after 4 attempts \(retry limit\): Graph answered 429 TooManyRequests to GET \/v1.0\/users\?\$top: Too many requests$/);
+    expect(graphError.message).toMatch(
+      /^Gave up after 4 attempts \(retry limit\): Graph answered 429 TooManyRequests to GET \/v1.0\/users\?\$top: Too many requests$/,
+    );
     expect(env.graph.requests).toHaveLength(4);
     expect(env.sleeps).toEqual([2000, 2000, 2000]);
   });
 
   it('a per-request maxAttempts overrides the default cap', async () => {
     env.graph.handler = () => throttled('1');
-    const err = (await env.factory().forBackup(TENANT_A).get('/users', { maxAttempts: 1 }).catch((e: unknown) => e)) as GraphError;
+    const err = (await env
+      .factory()
+      .forBackup(TENANT_A)
+      .get('/users', { maxAttempts: 1 })
+      .catch((e: unknown) => e)) as GraphError;
     expect(err.message).toMatch(/^Gave up after 1 attempt \(retry limit\)/);
     expect(env.graph.requests).toHaveLength(1);
   });
@@ -75,7 +81,9 @@ describe('retry middleware', () => {
     let calls = 0;
     env.graph.handler = () => {
       const status = statuses[calls++];
-      return status ? { status, body: graphErrorBody('ServiceUnavailable', 'busy') } : { status: 200, body: { ok: 1 } };
+      return status
+        ? { status, body: graphErrorBody('ServiceUnavailable', 'busy') }
+        : { status: 200, body: { ok: 1 } };
     };
     const client = env.factory({ maxAttempts: 5, baseRetryDelayMs: 100 }).forBackup(TENANT_A);
     await client.get('/groups');
@@ -103,12 +111,18 @@ describe('retry middleware', () => {
     const err = (await client.get('/devices').catch((e: unknown) => e)) as GraphError;
     expect(err).toBeInstanceOf(GraphError);
     expect(err.code).toBe('ConnectionFailed');
-    expect(err.message).toMatch(/^Gave up after 3 attempts \(retry limit\): GET \/v1.0\/devices failed: ECONNRESET/);
+    expect(err.message).toMatch(
+      /^Gave up after 3 attempts \(retry limit\): GET \/v1.0\/devices failed: ECONNRESET/,
+    );
   });
 
   it('does not resend a POST after a connection reset (it may have been applied)', async () => {
     env.graph.handler = () => 'reset';
-    const err = (await env.factory().forRestore(TENANT_A).post('/users', { displayName: 'x' }).catch((e: unknown) => e)) as GraphError;
+    const err = (await env
+      .factory()
+      .forRestore(TENANT_A)
+      .post('/users', { displayName: 'x' })
+      .catch((e: unknown) => e)) as GraphError;
     expect(err.code).toBe('ConnectionFailed');
     expect(err.message).toMatch(/POST is not retried/);
     expect(env.graph.requests).toHaveLength(1);
@@ -117,9 +131,17 @@ describe('retry middleware', () => {
   it('does not retry other errors: 404 comes back at once as a typed GraphError', async () => {
     env.graph.handler = () => ({
       status: 404,
-      body: graphErrorBody('Request_ResourceNotFound', "Resource 'x' does not exist or one of its queried reference-property objects are not present.", 'req-404'),
+      body: graphErrorBody(
+        'Request_ResourceNotFound',
+        "Resource 'x' does not exist or one of its queried reference-property objects are not present.",
+        'req-404',
+      ),
     });
-    const err = (await env.factory().forBackup(TENANT_A).get('/users/x').catch((e: unknown) => e)) as GraphError;
+    const err = (await env
+      .factory()
+      .forBackup(TENANT_A)
+      .get('/users/x')
+      .catch((e: unknown) => e)) as GraphError;
     expect(err).toMatchObject({ status: 404, code: 'Request_ResourceNotFound', requestId: 'req-404' });
     expect(err.message).toContain("Resource 'x' does not exist");
     expect(env.graph.requests).toHaveLength(1);

@@ -14,7 +14,9 @@ const consentUrl = (tenant: string, params: Record<string, string>, v2 = false) 
 
 describe('admin consent', () => {
   it('shows a page naming the app and its permissions, with Accept and Cancel', async () => {
-    const res = await fx.request(consentUrl(TENANT_B, { client_id: fx.backup.clientId, redirect_uri: REDIRECT, state: 's1' }));
+    const res = await fx.request(
+      consentUrl(TENANT_B, { client_id: fx.backup.clientId, redirect_uri: REDIRECT, state: 's1' }),
+    );
     expect(res.status).toBe(200);
     const html = res.body.toString('utf8');
     expect(html).toContain('Entra Backup (read)');
@@ -78,7 +80,12 @@ describe('admin consent', () => {
 
   it('never redirects to an unregistered redirect_uri (AADSTS50011 error page)', async () => {
     for (const method of ['GET', 'POST'] as const) {
-      const params = { client_id: fx.backup.clientId, redirect_uri: 'https://evil.example.com/cb', state: 's', decision: 'accept' };
+      const params = {
+        client_id: fx.backup.clientId,
+        redirect_uri: 'https://evil.example.com/cb',
+        state: 's',
+        decision: 'accept',
+      };
       const res =
         method === 'GET'
           ? await fx.request(consentUrl(TENANT_B, params))
@@ -90,7 +97,9 @@ describe('admin consent', () => {
   });
 
   it('answers an unknown client with an AADSTS700016 error page', async () => {
-    const res = await fx.request(consentUrl(TENANT_B, { client_id: '00000000-0000-0000-0000-000000000000', redirect_uri: REDIRECT }));
+    const res = await fx.request(
+      consentUrl(TENANT_B, { client_id: '00000000-0000-0000-0000-000000000000', redirect_uri: REDIRECT }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.toString('utf8')).toContain('AADSTS700016');
   });

@@ -1,11 +1,20 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppRegistryError, BACKUP_APP_ROLES, openAppRegistry, RESTORE_APP_ROLES } from '../../src/devtenant/app-registry.ts';
-import { devCredentialsPath, ensureProductApps, readDevCredentials } from '../../src/devtenant/issuer-dev-credentials.ts';
+import {
+  AppRegistryError,
+  BACKUP_APP_ROLES,
+  openAppRegistry,
+  RESTORE_APP_ROLES,
+} from '../../src/devtenant/app-registry.ts';
+import {
+  devCredentialsPath,
+  ensureProductApps,
+  readDevCredentials,
+} from '../../src/devtenant/issuer-dev-credentials.ts';
 import { loadOrCreateLoopbackCert } from '../../src/devtenant/tls.ts';
-import { X509Certificate } from 'node:crypto';
 
 let dir: string;
 beforeEach(() => {
@@ -18,7 +27,11 @@ const TENANT = '6e7d2f0a-1b2c-4d3e-8f40-5a6b7c8d9e0f';
 describe('app registry', () => {
   it('stores only a hash of the secret, verifies it, and persists across opens', () => {
     const registry = openAppRegistry(dir);
-    const { app, clientSecret } = registry.createApp({ displayName: 'b', kind: 'backup', graphAppRoles: BACKUP_APP_ROLES });
+    const { app, clientSecret } = registry.createApp({
+      displayName: 'b',
+      kind: 'backup',
+      graphAppRoles: BACKUP_APP_ROLES,
+    });
     expect(clientSecret).toMatch(/^.{3}8Q~.{34}$/);
     const file = readFileSync(registry.filePath, 'utf8');
     expect(file).not.toContain(clientSecret);
@@ -50,7 +63,9 @@ describe('app registry', () => {
     expect(registry.isRedirectUriAllowed(app.clientId, 'https://backup.example.com/cb')).toBe(true);
     expect(registry.isRedirectUriAllowed(app.clientId, 'https://backup.example.com:8443/cb')).toBe(false);
     expect(registry.isRedirectUriAllowed(app.clientId, 'https://backup.example.com/cb/')).toBe(false);
-    expect(registry.isRedirectUriAllowed(app.clientId, 'http://127.0.0.1:49152/auth/consent/callback')).toBe(true);
+    expect(registry.isRedirectUriAllowed(app.clientId, 'http://127.0.0.1:49152/auth/consent/callback')).toBe(
+      true,
+    );
     expect(registry.isRedirectUriAllowed(app.clientId, 'http://127.0.0.1:49152/other')).toBe(false);
     expect(() => registry.setRedirectUris(app.clientId, ['http://example.com/cb'])).toThrow(AppRegistryError);
   });
@@ -70,7 +85,10 @@ describe('ensureProductApps (dev credentials)', () => {
 
     // A revoked consent survives a restart; the same apps and secrets are reused.
     registry.revokeConsent(TENANT, first.backup.clientId);
-    const second = ensureProductApps(openAppRegistry(dir), { credentialsFile: file, consentTenantIds: [TENANT] });
+    const second = ensureProductApps(openAppRegistry(dir), {
+      credentialsFile: file,
+      consentTenantIds: [TENANT],
+    });
     expect(second).toEqual(first);
     expect(openAppRegistry(dir).consentState(TENANT, first.backup.clientId)).toBe('revoked');
   });

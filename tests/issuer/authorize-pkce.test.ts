@@ -83,7 +83,11 @@ describe('authorize endpoint (auth code + PKCE)', () => {
       ver: '2.0',
     });
     const idToken = decodeJwt(String(body.id_token));
-    expect(idToken).toMatchObject({ aud: fx.tab.clientId, nonce: 'n-1', oid: 'a0000000-0000-4000-8000-000000000001' });
+    expect(idToken).toMatchObject({
+      aud: fx.tab.clientId,
+      nonce: 'n-1',
+      oid: 'a0000000-0000-4000-8000-000000000001',
+    });
     // A code is single use.
     const again = await redeem(code, verifier);
     expect(again.status).toBe(400);
@@ -110,14 +114,16 @@ describe('authorize endpoint (auth code + PKCE)', () => {
   it('re-shows the page for an unknown user, and requires PKCE from the public tab client', async () => {
     const unknown = await signIn('nobody@contoso.onmicrosoft.com', pkce().challenge);
     expect(unknown.status).toBe(200);
-    expect(unknown.body.toString('utf8')).toContain("couldn&#39;t find an account");
+    expect(unknown.body.toString('utf8')).toContain('couldn&#39;t find an account');
     const noPkce = await signIn('adele@contoso.onmicrosoft.com', '', { code_challenge: '' });
     expect(noPkce.status).toBe(302);
     expect(new URL(noPkce.headers.location).searchParams.get('error')).toBe('invalid_request');
   });
 
   it('does not redirect to an unregistered redirect_uri', async () => {
-    const res = await signIn('adele@contoso.onmicrosoft.com', pkce().challenge, { redirect_uri: 'https://evil.example.com/cb' });
+    const res = await signIn('adele@contoso.onmicrosoft.com', pkce().challenge, {
+      redirect_uri: 'https://evil.example.com/cb',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.location).toBeUndefined();
     expect(res.body.toString('utf8')).toContain('AADSTS50011');

@@ -15,11 +15,18 @@ beforeAll(async () => {
 });
 afterAll(() => fx.stop());
 
-const credentialsForm = (extra: Record<string, string>) => ({ grant_type: 'client_credentials', scope: GRAPH_DEFAULT, ...extra });
+const credentialsForm = (extra: Record<string, string>) => ({
+  grant_type: 'client_credentials',
+  scope: GRAPH_DEFAULT,
+  ...extra,
+});
 
 describe('client credentials', () => {
   it('issues a v1-shaped Graph app token carrying the consented roles', async () => {
-    const res = await fx.postForm(tokenUrl, credentialsForm({ client_id: fx.backup.clientId, client_secret: fx.backup.clientSecret }));
+    const res = await fx.postForm(
+      tokenUrl,
+      credentialsForm({ client_id: fx.backup.clientId, client_secret: fx.backup.clientSecret }),
+    );
     expect(res.status).toBe(200);
     const body = fx.json(res);
     expect(body.token_type).toBe('Bearer');
@@ -42,7 +49,9 @@ describe('client credentials', () => {
   });
 
   it('accepts HTTP Basic client authentication and the tenant domain', async () => {
-    const basic = Buffer.from(`${encodeURIComponent(fx.backup.clientId)}:${encodeURIComponent(fx.backup.clientSecret)}`).toString('base64');
+    const basic = Buffer.from(
+      `${encodeURIComponent(fx.backup.clientId)}:${encodeURIComponent(fx.backup.clientSecret)}`,
+    ).toString('base64');
     const res = await fx.postForm(
       `${fx.issuer.url}/contoso.onmicrosoft.com/oauth2/v2.0/token`,
       credentialsForm({}),
@@ -53,7 +62,10 @@ describe('client credentials', () => {
   });
 
   it('rejects a wrong secret with 401 invalid_client AADSTS7000215', async () => {
-    const res = await fx.postForm(tokenUrl, credentialsForm({ client_id: fx.backup.clientId, client_secret: `${fx.backup.clientSecret}x` }));
+    const res = await fx.postForm(
+      tokenUrl,
+      credentialsForm({ client_id: fx.backup.clientId, client_secret: `${fx.backup.clientSecret}x` }),
+    );
     expect(res.status).toBe(401);
     const body = fx.json(res);
     expect(body.error).toBe('invalid_client');
@@ -69,20 +81,32 @@ describe('client credentials', () => {
   });
 
   it('rejects an unknown client with 400 unauthorized_client AADSTS700016', async () => {
-    const res = await fx.postForm(tokenUrl, credentialsForm({ client_id: randomUUID(), client_secret: 'whatever' }));
+    const res = await fx.postForm(
+      tokenUrl,
+      credentialsForm({ client_id: randomUUID(), client_secret: 'whatever' }),
+    );
     expect(res.status).toBe(400);
     expect(fx.json(res)).toMatchObject({ error: 'unauthorized_client', error_codes: [700016] });
   });
 
   it('rejects scopes without /.default and scopes for two resources with invalid_scope', async () => {
     const creds = { client_id: fx.backup.clientId, client_secret: fx.backup.clientSecret };
-    const noDefault = await fx.postForm(tokenUrl, { ...credentialsForm(creds), scope: 'https://graph.microsoft.com/User.Read.All' });
+    const noDefault = await fx.postForm(tokenUrl, {
+      ...credentialsForm(creds),
+      scope: 'https://graph.microsoft.com/User.Read.All',
+    });
     expect(noDefault.status).toBe(400);
     expect(fx.json(noDefault)).toMatchObject({ error: 'invalid_scope', error_codes: [1002012] });
-    const twoResources = await fx.postForm(tokenUrl, { ...credentialsForm(creds), scope: `${GRAPH_DEFAULT} https://api.botframework.com/.default` });
+    const twoResources = await fx.postForm(tokenUrl, {
+      ...credentialsForm(creds),
+      scope: `${GRAPH_DEFAULT} https://api.botframework.com/.default`,
+    });
     expect(twoResources.status).toBe(400);
     expect(fx.json(twoResources)).toMatchObject({ error: 'invalid_scope', error_codes: [70011] });
-    const unknown = await fx.postForm(tokenUrl, { ...credentialsForm(creds), scope: 'api://nothing-here/.default' });
+    const unknown = await fx.postForm(tokenUrl, {
+      ...credentialsForm(creds),
+      scope: 'api://nothing-here/.default',
+    });
     expect(unknown.status).toBe(400);
     expect(fx.json(unknown)).toMatchObject({ error: 'invalid_resource', error_codes: [500011] });
   });
@@ -90,7 +114,10 @@ describe('client credentials', () => {
   it('rejects unsupported grant types and an unknown tenant', async () => {
     const grant = await fx.postForm(tokenUrl, { grant_type: 'password', client_id: fx.backup.clientId });
     expect(fx.json(grant)).toMatchObject({ error: 'unsupported_grant_type', error_codes: [70003] });
-    const tenant = await fx.postForm(`${fx.issuer.url}/nosuch.example/oauth2/v2.0/token`, credentialsForm({ client_id: fx.backup.clientId, client_secret: fx.backup.clientSecret }));
+    const tenant = await fx.postForm(
+      `${fx.issuer.url}/nosuch.example/oauth2/v2.0/token`,
+      credentialsForm({ client_id: fx.backup.clientId, client_secret: fx.backup.clientSecret }),
+    );
     expect(tenant.status).toBe(400);
     expect(fx.json(tenant).error_codes).toEqual([90002]);
   });
@@ -115,7 +142,10 @@ describe('client credentials', () => {
   });
 
   it('accepts a certificate client_assertion (x5t#S256) and rejects one signed by another key', async () => {
-    const pems = await generate([{ name: 'commonName', value: 'backup-cert' }], { keySize: 2048, algorithm: 'sha256' });
+    const pems = await generate([{ name: 'commonName', value: 'backup-cert' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+    });
     const thumbs = fx.registry.addCertificate(fx.backup.clientId, pems.cert);
     const assertion = (privateKeyPem: string, aud = tokenUrl) =>
       new SignJWT({ jti: randomUUID() })
@@ -136,12 +166,18 @@ describe('client credentials', () => {
     expect(ok.status).toBe(200);
     expect(decodeJwt(String(fx.json(ok).access_token)).appidacr).toBe('2');
 
-    const other = await generate([{ name: 'commonName', value: 'other' }], { keySize: 2048, algorithm: 'sha256' });
+    const other = await generate([{ name: 'commonName', value: 'other' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+    });
     const forged = await fx.postForm(tokenUrl, await form(await assertion(other.private)));
     expect(forged.status).toBe(401);
     expect(fx.json(forged)).toMatchObject({ error: 'invalid_client', error_codes: [700027] });
 
-    const wrongAudience = await fx.postForm(tokenUrl, await form(await assertion(pems.private, 'https://elsewhere/token')));
+    const wrongAudience = await fx.postForm(
+      tokenUrl,
+      await form(await assertion(pems.private, 'https://elsewhere/token')),
+    );
     expect(wrongAudience.status).toBe(401);
     expect(fx.json(wrongAudience).error).toBe('invalid_client');
   });
@@ -149,7 +185,11 @@ describe('client credentials', () => {
   it('issues Bot Framework connector tokens (aud api.botframework.com)', async () => {
     const res = await fx.postForm(
       `${fx.issuer.url}/botframework.com/oauth2/v2.0/token`,
-      credentialsForm({ client_id: fx.backup.clientId, client_secret: fx.backup.clientSecret, scope: 'https://api.botframework.com/.default' }),
+      credentialsForm({
+        client_id: fx.backup.clientId,
+        client_secret: fx.backup.clientSecret,
+        scope: 'https://api.botframework.com/.default',
+      }),
     );
     expect(res.status).toBe(200);
     expect(decodeJwt(String(fx.json(res).access_token)).aud).toBe('https://api.botframework.com');

@@ -24,17 +24,26 @@ describe('token issuer discovery', () => {
   });
 
   it('answers an unknown tenant with AADSTS90002 in Entra error shape', async () => {
-    const res = await fx.request(`${fx.issuer.url}/nosuch.onmicrosoft.com/v2.0/.well-known/openid-configuration`);
+    const res = await fx.request(
+      `${fx.issuer.url}/nosuch.onmicrosoft.com/v2.0/.well-known/openid-configuration`,
+    );
     expect(res.status).toBe(400);
     const body = fx.json(res);
     expect(body.error).toBe('invalid_request');
     expect(body.error_codes).toEqual([90002]);
-    expect(String(body.error_description)).toMatch(/^AADSTS90002: .*\r\nTrace ID: .*\r\nCorrelation ID: .*\r\nTimestamp: /);
+    expect(String(body.error_description)).toMatch(
+      /^AADSTS90002: .*\r\nTrace ID: .*\r\nCorrelation ID: .*\r\nTimestamp: /,
+    );
   });
 
   it('publishes the signing key in the JWKS (tenant and common paths) and tokens verify against it', async () => {
     const token = await fx.issuer.sign({ tid: TENANT_A, sub: 'x' }, { audience: 'api://check' });
-    for (const url of [fx.issuer.jwksUri, `${fx.issuer.url}/${TENANT_A}/discovery/v2.0/keys`, `${fx.issuer.url}/common/discovery/keys`]) {
+    for (const url of [
+      fx.issuer.jwksUri,
+      `${fx.issuer.url}/${TENANT_A}/discovery/v2.0/keys`,
+      `${fx.issuer.url}/common/discovery/keys`,
+      `${fx.issuer.url}/discovery/v2.0/keys`,
+    ]) {
       const res = await fx.request(url);
       expect(res.status).toBe(200);
       const jwks = fx.json(res) as { keys: { kid: string; kty: string; x5c: string[]; d?: string }[] };
@@ -42,7 +51,9 @@ describe('token issuer discovery', () => {
       expect(jwks.keys[0].kty).toBe('RSA');
       expect(jwks.keys[0].x5c[0]).toMatch(/^MII/);
       expect(jwks.keys[0].d).toBeUndefined();
-      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks as never), { audience: 'api://check' });
+      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks as never), {
+        audience: 'api://check',
+      });
       expect(payload.iss).toBe(fx.issuer.v2Issuer(TENANT_A));
     }
   });
@@ -66,7 +77,12 @@ describe('token issuer discovery', () => {
   it('keeps the signing key across restarts when given a data dir', async () => {
     const before = fx.json(await fx.request(fx.issuer.jwksUri));
     const { startTokenIssuer } = await import('../../src/devtenant/token-issuer.ts');
-    const second = await startTokenIssuer({ tls: fx.tls, registry: fx.registry, dataDir: fx.dir, directory: { tenants: () => [], findUser: () => undefined } });
+    const second = await startTokenIssuer({
+      tls: fx.tls,
+      registry: fx.registry,
+      dataDir: fx.dir,
+      directory: { tenants: () => [], findUser: () => undefined },
+    });
     try {
       const after = fx.json(await fx.request(second.jwksUri));
       expect(after).toEqual(before);

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type AppRegistry, BACKUP_APP_ROLES, openAppRegistry, RESTORE_APP_ROLES } from '../../src/devtenant/app-registry.ts';
+import {
+  type AppRegistry,
+  BACKUP_APP_ROLES,
+  openAppRegistry,
+  RESTORE_APP_ROLES,
+} from '../../src/devtenant/app-registry.ts';
 import { type LoopbackCert, loadOrCreateLoopbackCert } from '../../src/devtenant/tls.ts';
 import { type DirectoryUser, startTokenIssuer, type TokenIssuer } from '../../src/devtenant/token-issuer.ts';
 import { createHttpsAgent, httpsRequest, type RawResponse } from '../../src/graph/https-fetch.ts';
@@ -13,10 +18,24 @@ export const TENANT_B = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 const USERS: Record<string, DirectoryUser[]> = {
   [TENANT_A]: [
-    { id: 'a0000000-0000-4000-8000-000000000001', displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.onmicrosoft.com' },
-    { id: 'a0000000-0000-4000-8000-000000000002', displayName: 'Megan Bowen', userPrincipalName: 'megan@contoso.onmicrosoft.com' },
+    {
+      id: 'a0000000-0000-4000-8000-000000000001',
+      displayName: 'Adele Vance',
+      userPrincipalName: 'adele@contoso.onmicrosoft.com',
+    },
+    {
+      id: 'a0000000-0000-4000-8000-000000000002',
+      displayName: 'Megan Bowen',
+      userPrincipalName: 'megan@contoso.onmicrosoft.com',
+    },
   ],
-  [TENANT_B]: [{ id: 'b0000000-0000-4000-8000-000000000001', displayName: 'Lee Gu', userPrincipalName: 'lee@fabrikam.onmicrosoft.com' }],
+  [TENANT_B]: [
+    {
+      id: 'b0000000-0000-4000-8000-000000000001',
+      displayName: 'Lee Gu',
+      userPrincipalName: 'lee@fabrikam.onmicrosoft.com',
+    },
+  ],
 };
 
 export interface IssuerFixture {
@@ -28,13 +47,18 @@ export interface IssuerFixture {
   backup: { clientId: string; clientSecret: string };
   restore: { clientId: string; clientSecret: string };
   tab: { clientId: string; clientSecret: string; resource: string };
-  request(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse>;
+  request(
+    url: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<RawResponse>;
   postForm(url: string, form: Record<string, string>, headers?: Record<string, string>): Promise<RawResponse>;
   json(response: RawResponse): Record<string, unknown>;
   stop(): Promise<void>;
 }
 
-export async function startIssuerFixture(options: { accessTokenLifetimeSeconds?: number } = {}): Promise<IssuerFixture> {
+export async function startIssuerFixture(
+  options: { accessTokenLifetimeSeconds?: number } = {},
+): Promise<IssuerFixture> {
   const dir = mkdtempSync(path.join(tmpdir(), 'issuer-test-'));
   const tls = await loadOrCreateLoopbackCert(dir);
   const registry = openAppRegistry(dir);
@@ -42,9 +66,16 @@ export async function startIssuerFixture(options: { accessTokenLifetimeSeconds?:
     displayName: 'Entra Backup (read)',
     kind: 'backup',
     graphAppRoles: BACKUP_APP_ROLES,
-    redirectUris: ['https://backup.example.com/auth/consent/callback', 'http://localhost/auth/consent/callback'],
+    redirectUris: [
+      'https://backup.example.com/auth/consent/callback',
+      'http://localhost/auth/consent/callback',
+    ],
   });
-  const restoreApp = registry.createApp({ displayName: 'Entra Backup (restore)', kind: 'restore', graphAppRoles: RESTORE_APP_ROLES });
+  const restoreApp = registry.createApp({
+    displayName: 'Entra Backup (restore)',
+    kind: 'restore',
+    graphAppRoles: RESTORE_APP_ROLES,
+  });
   const tabApp = registry.createApp({
     displayName: 'Entra Backup tab',
     kind: 'tab',
@@ -67,7 +98,9 @@ export async function startIssuerFixture(options: { accessTokenLifetimeSeconds?:
         { tenantId: TENANT_B, domain: 'fabrikam.onmicrosoft.com' },
       ],
       findUser: (tenantId, login) =>
-        USERS[tenantId]?.find((u) => u.userPrincipalName.toLowerCase() === login.toLowerCase() || u.id === login),
+        USERS[tenantId]?.find(
+          (u) => u.userPrincipalName.toLowerCase() === login.toLowerCase() || u.id === login,
+        ),
       listUsers: (tenantId, limit) => (USERS[tenantId] ?? []).slice(0, limit),
     },
   });
@@ -82,7 +115,11 @@ export async function startIssuerFixture(options: { accessTokenLifetimeSeconds?:
     agent,
     backup: { clientId: backupApp.app.clientId, clientSecret: backupApp.clientSecret },
     restore: { clientId: restoreApp.app.clientId, clientSecret: restoreApp.clientSecret },
-    tab: { clientId: tabApp.app.clientId, clientSecret: tabApp.clientSecret, resource: `api://localhost/${tabApp.app.clientId}` },
+    tab: {
+      clientId: tabApp.app.clientId,
+      clientSecret: tabApp.clientSecret,
+      resource: `api://localhost/${tabApp.app.clientId}`,
+    },
     request,
     postForm: (url, form, headers = {}) =>
       request(url, {

@@ -9,7 +9,10 @@ beforeAll(async () => {
 afterAll(() => fx.stop());
 
 const graphClaims = { tid: TENANT_A, appid: 'app', idtyp: 'app', roles: ['User.Read.All'] };
-const graphOptions = { issuer: `https://sts.windows.net/${TENANT_A}/`, audience: 'https://graph.microsoft.com' };
+const graphOptions = {
+  issuer: `https://sts.windows.net/${TENANT_A}/`,
+  audience: 'https://graph.microsoft.com',
+};
 
 async function reason(token: string): Promise<TokenRejectReason> {
   try {
@@ -30,16 +33,40 @@ describe('verifyGraphToken', () => {
 
   it('rejects with a distinct reason: expired, wrong key, wrong audience, wrong issuer, not yet valid, garbage', async () => {
     const now = Math.floor(Date.now() / 1000);
-    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, issuedAt: now - 7200, expiresInSeconds: 3600 }))).toBe('expired');
-    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, key: 'untrusted' }))).toBe('bad_signature');
-    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, kid: 'unknown-kid' }))).toBe('bad_signature');
-    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, audience: 'https://management.azure.com' }))).toBe('wrong_audience');
-    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, issuer: 'https://sts.windows.net/other/' }))).toBe('wrong_issuer');
-    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, issuedAt: now + 3600 }))).toBe('not_yet_valid');
+    expect(
+      await reason(
+        await fx.issuer.sign(graphClaims, { ...graphOptions, issuedAt: now - 7200, expiresInSeconds: 3600 }),
+      ),
+    ).toBe('expired');
+    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, key: 'untrusted' }))).toBe(
+      'bad_signature',
+    );
+    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, kid: 'unknown-kid' }))).toBe(
+      'bad_signature',
+    );
+    expect(
+      await reason(
+        await fx.issuer.sign(graphClaims, { ...graphOptions, audience: 'https://management.azure.com' }),
+      ),
+    ).toBe('wrong_audience');
+    expect(
+      await reason(
+        await fx.issuer.sign(graphClaims, { ...graphOptions, issuer: 'https://sts.windows.net/other/' }),
+      ),
+    ).toBe('wrong_issuer');
+    expect(await reason(await fx.issuer.sign(graphClaims, { ...graphOptions, issuedAt: now + 3600 }))).toBe(
+      'not_yet_valid',
+    );
     expect(await reason('not.a.jwt')).toBe('malformed');
     const tampered = await fx.issuer.sign(graphClaims, graphOptions);
     const [h, , s] = tampered.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ ...graphClaims, roles: ['Directory.ReadWrite.All'], ...{ iss: graphOptions.issuer, aud: graphOptions.audience, exp: now + 600 } })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({
+        ...graphClaims,
+        roles: ['Directory.ReadWrite.All'],
+        ...{ iss: graphOptions.issuer, aud: graphOptions.audience, exp: now + 600 },
+      }),
+    ).toString('base64url');
     expect(await reason(`${h}.${forgedPayload}.${s}`)).toBe('bad_signature');
   });
 

@@ -275,3 +275,10 @@ describe('toolkit env files', () => {
     expect(BOT_COMMANDS.length).toBeLessThanOrEqual(12); // the schema's maximum per command list
   });
 });
+
+describe('the bot and the manifest share one command list', () => {
+  it("bot/command-parser.ts's commands are exactly appPackage/bot-commands.ts's titles", async () => {
+    const { COMMAND_NAMES } = await import('../../bot/command-parser.ts');
+    expect([...COMMAND_NAMES]).toEqual([...BOT_COMMAND_TITLES]);
+  });
+});

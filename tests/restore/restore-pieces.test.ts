@@ -11,12 +11,23 @@ import type { RestoreRecord } from '../../src/store/store.ts';
 
 describe('restore request validation', () => {
   it('fills option defaults and accepts a minimal request', () => {
-    const r = parseRestoreRequest({ tenantId: 't', objects: [{ objectType: 'user', objectId: 'u1' }], at: '2025-01-01T00:00:00Z' });
-    expect(r.options).toMatchObject({ withObject: true, withMemberships: true, blockSignIn: false, withAuthMethods: false });
+    const r = parseRestoreRequest({
+      tenantId: 't',
+      objects: [{ objectType: 'user', objectId: 'u1' }],
+      at: '2025-01-01T00:00:00Z',
+    });
+    expect(r.options).toMatchObject({
+      withObject: true,
+      withMemberships: true,
+      blockSignIn: false,
+      withAuthMethods: false,
+    });
   });
 
   it('names each rejected field', () => {
-    expect(() => parseRestoreRequest({ tenantId: 't', objects: [], at: 'x' })).toThrow(/objects: at least one object/);
+    expect(() => parseRestoreRequest({ tenantId: 't', objects: [], at: 'x' })).toThrow(
+      /objects: at least one object/,
+    );
     expect(() =>
       parseRestoreRequest({ tenantId: 't', objects: [{ objectType: 'nope', objectId: 'a' }], at: 'x' }),
     ).toThrow(RestoreInputError);
@@ -40,7 +51,12 @@ describe('restore request validation', () => {
       }),
     ).toThrow(/needs a new UPN/);
     expect(() =>
-      parseRestoreRequest({ tenantId: 't', objects: [{ objectType: 'user', objectId: 'a' }], at: 'x', options: { bogus: 1 } }),
+      parseRestoreRequest({
+        tenantId: 't',
+        objects: [{ objectType: 'user', objectId: 'a' }],
+        at: 'x',
+        options: { bogus: 1 },
+      }),
     ).toThrow(/options/);
   });
 });
@@ -51,8 +67,21 @@ describe('diff and bodies', () => {
     expect(sameValue({ a: null, b: 1 }, { b: 1 })).toBe(true);
     const delta = diffProperties(
       'user',
-      { id: 'u', displayName: 'Jane', jobTitle: 'CTO', businessPhones: [], proxyAddresses: ['SMTP:a@x.com'], createdDateTime: 'x' },
-      { id: 'u', displayName: 'Jane', jobTitle: 'Intern', businessPhones: null, proxyAddresses: ['SMTP:b@x.com'] },
+      {
+        id: 'u',
+        displayName: 'Jane',
+        jobTitle: 'CTO',
+        businessPhones: [],
+        proxyAddresses: ['SMTP:a@x.com'],
+        createdDateTime: 'x',
+      },
+      {
+        id: 'u',
+        displayName: 'Jane',
+        jobTitle: 'Intern',
+        businessPhones: null,
+        proxyAddresses: ['SMTP:b@x.com'],
+      },
     );
     expect(delta.patch).toEqual({ jobTitle: 'CTO' });
     expect(delta.before).toEqual({ jobTitle: 'Intern' });
@@ -72,28 +101,63 @@ describe('diff and bodies', () => {
       publisherDomain: 'contoso.com',
     });
     expect(body).toEqual({ displayName: 'App' });
-    const user = createBody('user', { id: 'u', displayName: 'J', userPrincipalName: 'j.doe@x.com', assignedLicenses: [{}] });
-    expect(user).toEqual({ displayName: 'J', userPrincipalName: 'j.doe@x.com', accountEnabled: true, mailNickname: 'j.doe' });
+    const user = createBody('user', {
+      id: 'u',
+      displayName: 'J',
+      userPrincipalName: 'j.doe@x.com',
+      assignedLicenses: [{}],
+    });
+    expect(user).toEqual({
+      displayName: 'J',
+      userPrincipalName: 'j.doe@x.com',
+      accountEnabled: true,
+      mailNickname: 'j.doe',
+    });
   });
 
   it('maps UPN and mail domains and remaps ids deeply', () => {
     expect(
-      mapDomains({ userPrincipalName: 'a@Contoso.com', mail: 'a@contoso.com', otherMails: ['b@contoso.com', 'c@other.com'], city: 'x' }, {
-        'contoso.com': 'fabrikam.com',
-      }),
-    ).toEqual({ userPrincipalName: 'a@fabrikam.com', mail: 'a@fabrikam.com', otherMails: ['b@fabrikam.com', 'c@other.com'], city: 'x' });
-    expect(remapIds({ a: ['old', { b: 'old' }], c: 'keep' }, { old: 'new' })).toEqual({ a: ['new', { b: 'new' }], c: 'keep' });
+      mapDomains(
+        {
+          userPrincipalName: 'a@Contoso.com',
+          mail: 'a@contoso.com',
+          otherMails: ['b@contoso.com', 'c@other.com'],
+          city: 'x',
+        },
+        {
+          'contoso.com': 'fabrikam.com',
+        },
+      ),
+    ).toEqual({
+      userPrincipalName: 'a@fabrikam.com',
+      mail: 'a@fabrikam.com',
+      otherMails: ['b@fabrikam.com', 'c@other.com'],
+      city: 'x',
+    });
+    expect(remapIds({ a: ['old', { b: 'old' }], c: 'keep' }, { old: 'new' })).toEqual({
+      a: ['new', { b: 'new' }],
+      c: 'keep',
+    });
   });
 });
 
 describe('permissions', () => {
   it('names the missing write permission, accepting broader grants', () => {
-    expect(missingPermission(permissionsFor('create', 'user'), new Set(['User.Read.All']))).toBe('User.ReadWrite.All');
-    expect(missingPermission(permissionsFor('create', 'user'), new Set(['Directory.ReadWrite.All']))).toBeUndefined();
-    expect(missingPermission(permissionsFor('addMember', 'group'), new Set(['GroupMember.ReadWrite.All']))).toBeUndefined();
-    expect(missingPermission(permissionsFor('addRoleAssignment', 'roleDefinition'), new Set(['Directory.ReadWrite.All']))).toBe(
-      'RoleManagement.ReadWrite.Directory',
+    expect(missingPermission(permissionsFor('create', 'user'), new Set(['User.Read.All']))).toBe(
+      'User.ReadWrite.All',
     );
+    expect(
+      missingPermission(permissionsFor('create', 'user'), new Set(['Directory.ReadWrite.All'])),
+    ).toBeUndefined();
+    expect(
+      missingPermission(permissionsFor('addMember', 'group'), new Set(['GroupMember.ReadWrite.All'])),
+    ).toBeUndefined();
+    expect(
+      missingPermission(
+        permissionsFor('addRoleAssignment', 'roleDefinition'),
+        new Set(['Directory.ReadWrite.All']),
+      ),
+    ).toBe('RoleManagement.ReadWrite.Directory');
     expect(permissionsFor('skip', 'user')).toEqual([]);
   });
 });
@@ -101,7 +165,13 @@ describe('permissions', () => {
 describe('CLI option flags', () => {
   it('parses booleans, as-new and domain maps, and rejects unknown names', () => {
     expect(
-      parseOptionFlags(['blockSignIn', 'withMemberships=false', 'asNew=Jane Copy', 'asNewUpn=jc@x.com', 'domainMap=a.com:b.com,c.com:d.com']),
+      parseOptionFlags([
+        'blockSignIn',
+        'withMemberships=false',
+        'asNew=Jane Copy',
+        'asNewUpn=jc@x.com',
+        'domainMap=a.com:b.com,c.com:d.com',
+      ]),
     ).toEqual({
       blockSignIn: true,
       withMemberships: false,
@@ -119,8 +189,21 @@ describe('result CSV', () => {
       planId: 'p',
       writeTenantId: 't',
       steps: [
-        { stepId: 's001', kind: 'patch', target: { objectType: 'user', objectId: 'u', displayName: 'Doe, Jane' }, details: {}, expected: {} },
-        { stepId: 's002', kind: 'skip', target: { objectType: 'group', objectId: 'g', displayName: '=cmd()' }, details: {}, expected: {}, skipReason: 'no' },
+        {
+          stepId: 's001',
+          kind: 'patch',
+          target: { objectType: 'user', objectId: 'u', displayName: 'Doe, Jane' },
+          details: {},
+          expected: {},
+        },
+        {
+          stepId: 's002',
+          kind: 'skip',
+          target: { objectType: 'group', objectId: 'g', displayName: '=cmd()' },
+          details: {},
+          expected: {},
+          skipReason: 'no',
+        },
       ],
     };
     const record = {

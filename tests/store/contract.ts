@@ -439,13 +439,18 @@ export function runStoreContract(name: string, makeStore: StoreFactory): void {
       expect(await find('0003')).toEqual(['cccc-0003']); // object id substring
       expect(await find('CCCC-0003')).toEqual(['cccc-0003']);
       expect(await find('@contoso.com')).toEqual(['aaaa-0001', 'bbbb-0002', 'dddd-0004', 'eeee-0005']);
-      expect(await find('b')).toEqual(['bbbb-0002', 'cccc-0003']); // one letter: 'bob', 'fabrikam'
+      // One or two letters: the start of a key or of a display-name word ('Adams', 'Dalice').
+      expect(await find('b')).toEqual(['bbbb-0002']);
+      expect(await find('ad')).toEqual(['aaaa-0001']);
+      expect(await find('DA')).toEqual(['dddd-0004']);
+      expect(await find('cc')).toEqual(['cccc-0003']); // nickname
       expect(await find('zz-no-match')).toEqual([]);
       // Search text is data, never syntax: quotes, % and _ match literally.
       expect(await find('50%_')).toEqual(['ffff-0006']);
       expect(await find('"deals"')).toEqual(['ffff-0006']);
       expect(await find("' OR 1=1 --")).toEqual([]);
-      expect(await find('%')).toEqual(['ffff-0006']);
+      expect(await find('%_o')).toEqual(['ffff-0006']);
+      expect(await find('%')).toEqual([]); // one character: no key starts with it
 
       // Deleted objects: included by default, filterable.
       expect(await find('contoso', { deleted: 'live' })).toEqual([

@@ -5,12 +5,54 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ObjectListQuery, ObjectRecord } from '../../src/store/store.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import type { ObjectListQuery, ObjectRecord } from '../../src/store/store.ts';
 
 const BIG = process.env.STORE_BIG === '1';
-const FIRST = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Mallory', 'Niaj', 'Olivia', 'Peggy', 'Rupert', 'Sybil', 'Trent', 'Victor', 'Walter', 'Zoe'];
-const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin'];
+const FIRST = [
+  'Alice',
+  'Bob',
+  'Carol',
+  'Dave',
+  'Erin',
+  'Frank',
+  'Grace',
+  'Heidi',
+  'Ivan',
+  'Judy',
+  'Mallory',
+  'Niaj',
+  'Olivia',
+  'Peggy',
+  'Rupert',
+  'Sybil',
+  'Trent',
+  'Victor',
+  'Walter',
+  'Zoe',
+];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Rodriguez',
+  'Martinez',
+  'Hernandez',
+  'Lopez',
+  'Gonzalez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Taylor',
+  'Moore',
+  'Jackson',
+  'Martin',
+];
 
 function person(tenantId: string, i: number): ObjectRecord {
   const first = FIRST[i % FIRST.length];
@@ -77,16 +119,28 @@ describe.runIf(BIG)('SQLite search at 100,000 objects', () => {
     }
     for (const q of queries.slice(0, 20)) await store.listObjects(tenantId, q); // warm up
     const times: number[] = [];
+    const slowest: [number, string][] = [];
     for (const q of queries) {
       const started = process.hrtime.bigint();
       const page = await store.listObjects(tenantId, { limit: 50, ...q });
-      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      times.push(ms);
+      slowest.push([ms, JSON.stringify(q)]);
       expect(page.items.every((o) => o.tenantId === tenantId)).toBe(true);
     }
     times.sort((a, b) => a - b);
     const p50 = times[Math.floor(times.length * 0.5)];
     const p99 = times[Math.floor(times.length * 0.99)];
-    console.log(`search over 100k objects: ${times.length} queries, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+    console.log(
+      `search over 100k objects: ${times.length} queries, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`,
+    );
+    slowest.sort((a, b) => b[0] - a[0]);
+    console.log(
+      `slowest: ${slowest
+        .slice(0, 6)
+        .map(([ms, q]) => `${ms.toFixed(1)} ms ${q}`)
+        .join('; ')}`,
+    );
     expect(p99).toBeLessThan(50);
 
     // And it finds what it should: an exact mail, and an id fragment.

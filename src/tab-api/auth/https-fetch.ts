@@ -11,7 +11,8 @@ export type FetchLike = (
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export function createFetch(caPem?: string, timeoutMs = 10_000): FetchLike {
-  if (!caPem) return (url, init) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+  if (!caPem)
+    return (url, init) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
   return (url, init) =>
     new Promise<Response>((resolve, reject) => {
       const target = new URL(url);
@@ -29,12 +30,16 @@ export function createFetch(caPem?: string, timeoutMs = 10_000): FetchLike {
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES) req.destroy(new Error(`response from ${target.host} is too large`));
+            if (size > MAX_RESPONSE_BYTES)
+              req.destroy(new Error(`response from ${target.host} is too large`));
             else chunks.push(chunk);
           });
           res.on('end', () => {
             const headers = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (typeof v === 'string') headers.set(k, v);
+              else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
+            }
             resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500, headers }));
           });
           res.on('error', reject);

@@ -33,12 +33,18 @@ export function createStateSigner(options: SignedStateOptions = {}): StateSigner
   return {
     sign(purpose, payload) {
       const body = Buffer.from(
-        JSON.stringify({ ...payload, p: purpose, n: randomBytes(12).toString('base64url'), e: now().getTime() + ttlMs }),
+        JSON.stringify({
+          ...payload,
+          p: purpose,
+          n: randomBytes(12).toString('base64url'),
+          e: now().getTime() + ttlMs,
+        }),
       ).toString('base64url');
       return `${body}.${mac(body)}`;
     },
     verify(purpose, value) {
-      if (typeof value !== 'string' || value.length > 4096) throw new StateError('state is missing or too long');
+      if (typeof value !== 'string' || value.length > 4096)
+        throw new StateError('state is missing or too long');
       const [body, signature, extra] = value.split('.');
       if (!body || !signature || extra !== undefined) throw new StateError('state is malformed');
       const expected = Buffer.from(mac(body));
@@ -55,8 +61,10 @@ export function createStateSigner(options: SignedStateOptions = {}): StateSigner
       const t = now().getTime();
       for (const [nonce, expiry] of used) if (expiry < t) used.delete(nonce);
       if (payload.p !== purpose) throw new StateError('state was issued for another flow');
-      if (typeof payload.e !== 'number' || payload.e < t) throw new StateError('state has expired; start again');
-      if (typeof payload.n !== 'string' || used.has(payload.n)) throw new StateError('state was already used');
+      if (typeof payload.e !== 'number' || payload.e < t)
+        throw new StateError('state has expired; start again');
+      if (typeof payload.n !== 'string' || used.has(payload.n))
+        throw new StateError('state was already used');
       used.set(payload.n, payload.e);
       return payload;
     },

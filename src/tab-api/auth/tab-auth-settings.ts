@@ -69,7 +69,10 @@ export function resolveTabAuthSettings(ctx: AppContext, overrides: TabAuthOverri
     audiences: [applicationIdUri, tabClientId].filter((a): a is string => Boolean(a)),
     backupClientId: overrides.backupClientId ?? config.BACKUP_CLIENT_ID ?? devCreds?.backup.clientId,
     restoreClientId:
-      overrides.restoreClientId ?? config.RESTORE_CLIENT_ID ?? devCreds?.restore.clientId ?? config.BACKUP_CLIENT_ID,
+      overrides.restoreClientId ??
+      config.RESTORE_CLIENT_ID ??
+      devCreds?.restore.clientId ??
+      config.BACKUP_CLIENT_ID,
     caPem,
     jwksUrl: `${authorityUrl}/common/discovery/v2.0/keys`,
     issuerFor: (tenantId) => `${authorityUrl}/${tenantId}/v2.0`,

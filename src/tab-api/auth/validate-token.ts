@@ -42,7 +42,8 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
   const requiredScope = options.requiredScope ?? 'access_as_user';
   return async (authorization) => {
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? '');
-    if (!match) throw new TabAuthError(401, 'missing_token', 'Sign in first: no bearer token in Authorization');
+    if (!match)
+      throw new TabAuthError(401, 'missing_token', 'Sign in first: no bearer token in Authorization');
     const token = match[1];
     let unverified: JWTPayload;
     try {
@@ -53,7 +54,8 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
     // The issuer is tenant-specific; the tenant to expect is read from the token and then
     // proven by the signature check against that exact issuer string.
     const tid = typeof unverified.tid === 'string' ? unverified.tid : '';
-    if (!GUID.test(tid)) throw new TabAuthError(401, 'invalid_token', 'The token carries no valid tenant id (tid)');
+    if (!GUID.test(tid))
+      throw new TabAuthError(401, 'invalid_token', 'The token carries no valid tenant id (tid)');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, options.keys, {
@@ -72,11 +74,17 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
       throw new TabAuthError(403, 'insufficient_scope', `The token lacks the ${requiredScope} scope`);
     }
     const oid = typeof payload.oid === 'string' ? payload.oid : '';
-    if (!GUID.test(oid)) throw new TabAuthError(401, 'invalid_token', 'The token carries no user object id (oid)');
+    if (!GUID.test(oid))
+      throw new TabAuthError(401, 'invalid_token', 'The token carries no user object id (oid)');
     const name = typeof payload.name === 'string' ? payload.name.slice(0, 256) : undefined;
     const username = typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined;
     return {
-      principal: { tenantId: tid.toLowerCase(), objectId: oid.toLowerCase(), displayName: name ?? username, kind: 'user' },
+      principal: {
+        tenantId: tid.toLowerCase(),
+        objectId: oid.toLowerCase(),
+        displayName: name ?? username,
+        kind: 'user',
+      },
       username,
       scopes,
     };
@@ -94,6 +102,7 @@ function describeJoseError(error: unknown): string {
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid';
   if (error instanceof errors.JWKSNoMatchingKey) return 'The token is signed by an unknown key';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'The token algorithm is not allowed (unsigned?)';
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'The token is malformed';
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return 'The token is malformed';
   return 'The token could not be validated';
 }

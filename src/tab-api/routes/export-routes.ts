@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { RestifyServer } from '../../server/http-server.ts';
 import { type ApiDeps, apiRoute, notFound, parseBody, parseParams } from '../http-helpers.ts';
 import type { ExportTarget, ProductPorts } from '../product-ports.ts';
 import { exportBody } from '../schemas.ts';
-import { z } from 'zod';
 
 interface ExportJob {
   exportId: string;
@@ -47,39 +47,46 @@ export function mountExportRoutes(server: RestifyServer, deps: ApiDeps, ports: P
     return rest;
   };
 
-  server.post('/api/tab/exports', apiRoute(deps, async (req, caller) => {
-    prune();
-    const target = parseBody(exportBody, req);
-    await mkdir(dir, { recursive: true });
-    const exportId = randomUUID();
-    const job: ExportJob = {
-      exportId,
-      tenantId: caller.principal.tenantId,
-      target,
-      status: 'running',
-      done: 0,
-      total: 0,
-      file: path.join(dir, `${exportId}.zip`),
-      startedAt: ctx.now().toISOString(),
-    };
-    jobs.set(exportId, job);
-    ports
-      .exportZip(caller.principal, target, job.file, (p) => {
-        job.done = p.done;
-        job.total = p.total;
-      })
-      .then(async () => {
-        job.bytes = (await stat(job.file)).size;
-        job.status = 'ready';
-        job.finishedAt = ctx.now().toISOString();
-      })
-      .catch((error: unknown) => {
-        job.status = 'failed';
-        job.error = error instanceof Error ? error.message : String(error);
-        ctx.log.warn({ err: job.error, exportId }, 'tab export failed');
-      });
-    return view(job);
-  }, { write: true }));
+  server.post(
+    '/api/tab/exports',
+    apiRoute(
+      deps,
+      async (req, caller) => {
+        prune();
+        const target = parseBody(exportBody, req);
+        await mkdir(dir, { recursive: true });
+        const exportId = randomUUID();
+        const job: ExportJob = {
+          exportId,
+          tenantId: caller.principal.tenantId,
+          target,
+          status: 'running',
+          done: 0,
+          total: 0,
+          file: path.join(dir, `${exportId}.zip`),
+          startedAt: ctx.now().toISOString(),
+        };
+        jobs.set(exportId, job);
+        ports
+          .exportZip(caller.principal, target, job.file, (p) => {
+            job.done = p.done;
+            job.total = p.total;
+          })
+          .then(async () => {
+            job.bytes = (await stat(job.file)).size;
+            job.status = 'ready';
+            job.finishedAt = ctx.now().toISOString();
+          })
+          .catch((error: unknown) => {
+            job.status = 'failed';
+            job.error = error instanceof Error ? error.message : String(error);
+            ctx.log.warn({ err: job.error, exportId }, 'tab export failed');
+          });
+        return view(job);
+      },
+      { write: true },
+    ),
+  );
 
   const loadJob = (tenantId: string, id: string) => {
     const job = jobs.get(id);
@@ -89,25 +96,34 @@ export function mountExportRoutes(server: RestifyServer, deps: ApiDeps, ports: P
   };
   const idParams = z.object({ id: z.uuid() });
 
-  server.get('/api/tab/exports/:id', apiRoute(deps, async (req, caller) => {
-    const { id } = parseParams(idParams, req);
-    return view(loadJob(caller.principal.tenantId, id));
-  }));
+  server.get(
+    '/api/tab/exports/:id',
+    apiRoute(deps, async (req, caller) => {
+      const { id } = parseParams(idParams, req);
+      return view(loadJob(caller.principal.tenantId, id));
+    }),
+  );
 
-  server.get('/api/tab/exports/:id/download', apiRoute(deps, async (req, caller, res) => {
-    const { id } = parseParams(idParams, req);
-    const job = loadJob(caller.principal.tenantId, id);
-    if (job.status !== 'ready') throw notFound('A finished export');
-    const label = job.target.level === 'tenant' ? 'tenant' : `${job.target.objectType}${job.target.objectId ? `-${job.target.objectId}` : ''}`;
-    res.writeHead(200, {
-      'Content-Type': 'application/zip',
-      'Content-Length': job.bytes ?? 0,
-      'Content-Disposition': `attachment; filename="entra-backup-${label}.zip"`,
-      'Cache-Control': 'no-store',
-    });
-    await new Promise<void>((resolve, reject) => {
-      createReadStream(job.file).on('error', reject).on('end', resolve).pipe(res);
-    });
-    return undefined;
-  }));
+  server.get(
+    '/api/tab/exports/:id/download',
+    apiRoute(deps, async (req, caller, res) => {
+      const { id } = parseParams(idParams, req);
+      const job = loadJob(caller.principal.tenantId, id);
+      if (job.status !== 'ready') throw notFound('A finished export');
+      const label =
+        job.target.level === 'tenant'
+          ? 'tenant'
+          : `${job.target.objectType}${job.target.objectId ? `-${job.target.objectId}` : ''}`;
+      res.writeHead(200, {
+        'Content-Type': 'application/zip',
+        'Content-Length': job.bytes ?? 0,
+        'Content-Disposition': `attachment; filename="entra-backup-${label}.zip"`,
+        'Cache-Control': 'no-store',
+      });
+      await new Promise<void>((resolve, reject) => {
+        createReadStream(job.file).on('error', reject).on('end', resolve).pipe(res);
+      });
+      return undefined;
+    }),
+  );
 }

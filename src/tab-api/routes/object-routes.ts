@@ -13,62 +13,71 @@ const MAX_RELATIONS = 500;
 export function mountObjectRoutes(server: RestifyServer, deps: ApiDeps, ports: ProductPorts): void {
   const { ctx } = deps;
 
-  server.get('/api/tab/objects', apiRoute(deps, async (req, caller) => {
-    const q = parseQuery(objectListQuery, req);
-    const page = await ctx.store.listObjects(caller.principal.tenantId, {
-      type: q.type,
-      search: q.search?.trim() || undefined,
-      deleted: q.deleted ?? 'all',
-      sort: q.sort ?? 'name',
-      descending: q.desc === 'true',
-      limit: q.limit ?? 50,
-      continuation: q.continuation,
-    });
-    return { items: page.items.map(objectRow), continuation: page.continuation };
-  }));
+  server.get(
+    '/api/tab/objects',
+    apiRoute(deps, async (req, caller) => {
+      const q = parseQuery(objectListQuery, req);
+      const page = await ctx.store.listObjects(caller.principal.tenantId, {
+        type: q.type,
+        search: q.search?.trim() || undefined,
+        deleted: q.deleted ?? 'all',
+        sort: q.sort ?? 'name',
+        descending: q.desc === 'true',
+        limit: q.limit ?? 50,
+        continuation: q.continuation,
+      });
+      return { items: page.items.map(objectRow), continuation: page.continuation };
+    }),
+  );
 
-  server.get('/api/tab/objects/:type/:id', apiRoute(deps, async (req, caller) => {
-    const { type, id } = parseParams(objectParams, req);
-    const tenantId = caller.principal.tenantId;
-    const object = await ctx.store.getObject(tenantId, type, id);
-    if (!object) throw notFound(`The ${type} ${id}`);
-    const versions = await ctx.store.listVersions(tenantId, id, 500);
-    return {
-      object: objectRow(object),
-      versions: versions
-        .filter((v) => v.objectType === type)
-        .map((v) => ({
-          versionId: v.versionId,
-          capturedAt: v.capturedAt,
-          deleted: v.deleted,
-          deletionKind: v.deletionKind,
-          source: v.source,
-          runId: v.runId,
-        })),
-    };
-  }));
+  server.get(
+    '/api/tab/objects/:type/:id',
+    apiRoute(deps, async (req, caller) => {
+      const { type, id } = parseParams(objectParams, req);
+      const tenantId = caller.principal.tenantId;
+      const object = await ctx.store.getObject(tenantId, type, id);
+      if (!object) throw notFound(`The ${type} ${id}`);
+      const versions = await ctx.store.listVersions(tenantId, id, 500);
+      return {
+        object: objectRow(object),
+        versions: versions
+          .filter((v) => v.objectType === type)
+          .map((v) => ({
+            versionId: v.versionId,
+            capturedAt: v.capturedAt,
+            deleted: v.deleted,
+            deletionKind: v.deletionKind,
+            source: v.source,
+            runId: v.runId,
+          })),
+      };
+    }),
+  );
 
-  server.get('/api/tab/objects/:type/:id/versions/:versionId', apiRoute(deps, async (req, caller) => {
-    const { type, id, versionId } = parseParams(versionParams, req);
-    const tenantId = caller.principal.tenantId;
-    const version = await ctx.store.getVersion(tenantId, id, versionId);
-    if (!version || version.objectType !== type) throw notFound('That version');
-    const previous = await previousVersion(ctx, tenantId, version);
-    return {
-      version: {
-        versionId: version.versionId,
-        capturedAt: version.capturedAt,
-        deleted: version.deleted,
-        deletionKind: version.deletionKind,
-        source: version.source,
-        content: version.content,
-      },
-      previous: previous ? { versionId: previous.versionId, capturedAt: previous.capturedAt } : undefined,
-      changes: previous ? ports.diffVersions(previous.content, version.content) : [],
-      relations: await relationsAt(ctx, tenantId, type, id, version.capturedAt),
-      authMethods: type === 'user' ? await authMethodsAt(ctx, tenantId, id, version.capturedAt) : undefined,
-    };
-  }));
+  server.get(
+    '/api/tab/objects/:type/:id/versions/:versionId',
+    apiRoute(deps, async (req, caller) => {
+      const { type, id, versionId } = parseParams(versionParams, req);
+      const tenantId = caller.principal.tenantId;
+      const version = await ctx.store.getVersion(tenantId, id, versionId);
+      if (!version || version.objectType !== type) throw notFound('That version');
+      const previous = await previousVersion(ctx, tenantId, version);
+      return {
+        version: {
+          versionId: version.versionId,
+          capturedAt: version.capturedAt,
+          deleted: version.deleted,
+          deletionKind: version.deletionKind,
+          source: version.source,
+          content: version.content,
+        },
+        previous: previous ? { versionId: previous.versionId, capturedAt: previous.capturedAt } : undefined,
+        changes: previous ? ports.diffVersions(previous.content, version.content) : [],
+        relations: await relationsAt(ctx, tenantId, type, id, version.capturedAt),
+        authMethods: type === 'user' ? await authMethodsAt(ctx, tenantId, id, version.capturedAt) : undefined,
+      };
+    }),
+  );
 }
 
 export function objectRow(o: ObjectRecord) {
@@ -121,10 +130,16 @@ async function relationsAt(ctx: AppContext, tenantId: string, type: ObjectType, 
   };
   const cap = (rows: RelationRow[]) => rows.slice(0, MAX_RELATIONS);
   return {
-    memberOf: cap(incoming.filter((e) => e.kind === 'member' && e.sourceType !== 'directoryRole').map((e) => row(e, 'source'))),
+    memberOf: cap(
+      incoming
+        .filter((e) => e.kind === 'member' && e.sourceType !== 'directoryRole')
+        .map((e) => row(e, 'source')),
+    ),
     roles: cap(
       incoming
-        .filter((e) => e.kind === 'roleAssignment' || (e.kind === 'member' && e.sourceType === 'directoryRole'))
+        .filter(
+          (e) => e.kind === 'roleAssignment' || (e.kind === 'member' && e.sourceType === 'directoryRole'),
+        )
         .map((e) => row(e, 'source')),
     ),
     appRoles: cap(incoming.filter((e) => e.kind === 'appRoleAssignment').map((e) => row(e, 'source'))),
@@ -132,7 +147,9 @@ async function relationsAt(ctx: AppContext, tenantId: string, type: ObjectType, 
     members: cap(outgoing.filter((e) => e.kind === 'member').map((e) => row(e, 'target'))),
     owners: cap(outgoing.filter((e) => e.kind === 'owner').map((e) => row(e, 'target'))),
     assignments: cap(
-      outgoing.filter((e) => e.kind === 'roleAssignment' || e.kind === 'appRoleAssignment').map((e) => row(e, 'target')),
+      outgoing
+        .filter((e) => e.kind === 'roleAssignment' || e.kind === 'appRoleAssignment')
+        .map((e) => row(e, 'target')),
     ),
     truncated: incoming.length + outgoing.length > MAX_RELATIONS,
     type,
@@ -144,7 +161,11 @@ function graphTypeToObjectType(odataType: string | undefined): ObjectType | unde
   return name && isObjectType(name) ? name : undefined;
 }
 
-async function resolveNames(ctx: AppContext, tenantId: string, edges: EdgeRecord[]): Promise<Map<string, string>> {
+async function resolveNames(
+  ctx: AppContext,
+  tenantId: string,
+  edges: EdgeRecord[],
+): Promise<Map<string, string>> {
   const byType = new Map<ObjectType, Set<string>>();
   const add = (t: ObjectType | undefined, id: string) => {
     if (!t) return;
@@ -168,8 +189,13 @@ async function resolveNames(ctx: AppContext, tenantId: string, edges: EdgeRecord
 /** The user's authentication method metadata (a separate object, `<userId>/authenticationMethods`) at `at`. */
 async function authMethodsAt(ctx: AppContext, tenantId: string, userId: string, at: string) {
   const version = await ctx.store.getVersionAt(tenantId, `${userId}/authenticationMethods`, at);
-  if (!version || version.deleted || !version.content) return { capturedAt: version?.capturedAt, methods: [] };
+  if (!version || version.deleted || !version.content)
+    return { capturedAt: version?.capturedAt, methods: [] };
   const content = version.content as Record<string, unknown>;
-  const methods = Array.isArray(content.methods) ? content.methods : Array.isArray(content.value) ? content.value : [];
+  const methods = Array.isArray(content.methods)
+    ? content.methods
+    : Array.isArray(content.value)
+      ? content.value
+      : [];
   return { capturedAt: version.capturedAt, methods: methods.slice(0, 100) as Record<string, unknown>[] };
 }

@@ -10,15 +10,24 @@ interface ObjectRefView {
 }
 
 export function restoreView(record: RestoreRecord, caller: Principal, isAdmin: boolean) {
-  const request = record.request as { objects?: { objectType: string; objectId: string }[]; at?: string; undoOf?: string; options?: Record<string, unknown> };
+  const request = record.request as {
+    objects?: { objectType: string; objectId: string }[];
+    at?: string;
+    undoOf?: string;
+    options?: Record<string, unknown>;
+  };
   const diff = (record.plan as { diff?: Record<string, { displayName?: string }> }).diff ?? {};
   const objects: ObjectRefView[] = (request.objects ?? []).map((o) => ({
     objectType: o.objectType,
     objectId: o.objectId,
     displayName: diff[o.objectId]?.displayName ?? o.objectId,
   }));
-  const result = record.result as { totals?: Record<string, number>; skipped?: unknown[]; failed?: unknown[] } | undefined;
-  const steps = Array.isArray((record.plan as { steps?: unknown[] }).steps) ? (record.plan as { steps: unknown[] }).steps.length : 0;
+  const result = record.result as
+    | { totals?: Record<string, number>; skipped?: unknown[]; failed?: unknown[] }
+    | undefined;
+  const steps = Array.isArray((record.plan as { steps?: unknown[] }).steps)
+    ? (record.plan as { steps: unknown[] }).steps.length
+    : 0;
   const doneSteps = Object.keys(record.stepResults ?? {}).length;
   const isRequester = record.requestedBy.objectId === caller.objectId;
   const alreadyDecided = record.decisions.some((d) => d.by.objectId === caller.objectId);
@@ -53,36 +62,4 @@ export function restoreView(record: RestoreRecord, caller: Principal, isAdmin: b
       undo: isAdmin && finished && !request.undoOf,
     },
   };
-}
-
-const CSV_COLUMNS = ['stepId', 'kind', 'objectType', 'objectId', 'displayName', 'status', 'reason', 'at'];
-
-function csvCell(value: unknown): string {
-  let text = value === undefined || value === null ? '' : String(value);
-  // Spreadsheet formula injection: a cell starting with = + - @ is neutralised.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-export function restoreResultCsv(record: RestoreRecord): string {
-  const steps = ((record.plan as { steps?: unknown[] }).steps ?? []) as {
-    stepId: string;
-    kind: string;
-    target?: { objectType?: string; objectId?: string; displayName?: string };
-    skipReason?: string;
-  }[];
-  const rows = steps.map((s) => {
-    const r = record.stepResults?.[s.stepId];
-    return [
-      s.stepId,
-      s.kind,
-      s.target?.objectType,
-      s.target?.objectId,
-      s.target?.displayName,
-      r?.status ?? (record.status === 'running' ? 'pending' : 'not run'),
-      r?.reason ?? s.skipReason,
-      r?.at,
-    ];
-  });
-  return [CSV_COLUMNS, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

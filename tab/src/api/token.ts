@@ -17,7 +17,9 @@ export function storedToken(): string | undefined {
   const token = sessionStorage.getItem(KEY) ?? undefined;
   if (!token) return undefined;
   try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number };
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as {
+      exp?: number;
+    };
     if (payload.exp && payload.exp * 1000 < Date.now() + 30_000) {
       sessionStorage.removeItem(KEY);
       return undefined;

@@ -1,6 +1,14 @@
 // Shapes the tab API answers with (type-only imports from the server keep one definition).
-export type { DashboardSummary, DayPoint, RunProgress, RunSummary, TypeStatus } from '../../../src/tab-api/dashboard-summary.ts';
+
 export type { ObjectType } from '../../../src/domain.ts';
+export type {
+  DashboardSummary,
+  DayPoint,
+  RunProgress,
+  RunSummary,
+  TypeStatus,
+} from '../../../src/tab-api/dashboard-summary.ts';
+
 import type { ObjectType } from '../../../src/domain.ts';
 
 export interface Me {
@@ -123,7 +131,12 @@ export interface RestoreView {
   expiresAt: string;
   requiredApprovals: number;
   approvals: number;
-  decisions: { by: { objectId: string; displayName?: string }; decision: string; at: string; comment?: string }[];
+  decisions: {
+    by: { objectId: string; displayName?: string };
+    decision: string;
+    at: string;
+    comment?: string;
+  }[];
   objects: { objectType: string; objectId: string; displayName: string }[];
   at?: string;
   undoOf?: string;
@@ -140,8 +153,19 @@ export interface RestoreDetail extends RestoreView {
   plan: Plan;
   result?: {
     totals: Record<string, number>;
-    skipped: { stepId: string; kind: string; target: { displayName: string; objectType: string }; reason: string }[];
-    failed: { stepId: string; kind: string; target: { displayName: string; objectType: string }; code: string; message: string }[];
+    skipped: {
+      stepId: string;
+      kind: string;
+      target: { displayName: string; objectType: string };
+      reason: string;
+    }[];
+    failed: {
+      stepId: string;
+      kind: string;
+      target: { displayName: string; objectType: string };
+      code: string;
+      message: string;
+    }[];
   };
 }
 
@@ -151,8 +175,15 @@ export interface SettingsView {
   scope: Record<ObjectType, boolean>;
   schedule: { incrementalMinutes: number; fullCron: string; paused: boolean };
   retentionDays: number;
-  consent: Record<'backupApp' | 'restoreApp', { state: 'unknown' | 'granted' | 'refused'; at?: string; by?: string; error?: string }>;
-  alerts: { mode: 'failures' | 'every-run' | 'daily-digest'; reminderMinutes: number; channelConversationId?: string };
+  consent: Record<
+    'backupApp' | 'restoreApp',
+    { state: 'unknown' | 'granted' | 'refused'; at?: string; by?: string; error?: string }
+  >;
+  alerts: {
+    mode: 'failures' | 'every-run' | 'daily-digest';
+    reminderMinutes: number;
+    channelConversationId?: string;
+  };
   approval: { approversNeeded: number; expiryHours: number };
   admins: { groupId?: string; roleTemplateIds: string[] };
   channels: { conversationId: string; conversationType: string; teamId?: string; installedAt: string }[];

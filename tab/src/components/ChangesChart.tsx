@@ -1,6 +1,16 @@
 // The 30-day trend: objects changed per day (bars) and mean run duration (line).
-import { makeStyles, Text, tokens } from '@fluentui/react-components';
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { makeStyles, Text } from '@fluentui/react-components';
+import {
+  Bar,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { useSession } from '../App.tsx';
 import type { DayPoint } from '../api/types.ts';
 import { formatDay } from '../format.ts';
@@ -18,16 +28,39 @@ export function ChangesChart({ days }: { days: DayPoint[] }) {
   const totalRuns = days.reduce((n, d) => n + d.runs, 0);
   const axis = { fill: theme.colorNeutralForeground3, fontSize: 12 };
   return (
-    <figure className={styles.wrap} aria-label="Objects changed and run durations over the last 30 days" style={{ margin: 0 }}>
+    <figure
+      className={styles.wrap}
+      aria-label="Objects changed and run durations over the last 30 days"
+      style={{ margin: 0 }}
+    >
       <Text className={styles.summary}>
         {`${totalChanged} objects changed in ${totalRuns} runs over the last 30 days.`}
       </Text>
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke={theme.colorNeutralStroke2} vertical={false} />
-          <XAxis dataKey="label" tick={axis} stroke={theme.colorNeutralStroke1} interval="preserveStartEnd" minTickGap={24} />
-          <YAxis yAxisId="changes" tick={axis} stroke={theme.colorNeutralStroke1} allowDecimals={false} width={48} />
-          <YAxis yAxisId="duration" orientation="right" tick={axis} stroke={theme.colorNeutralStroke1} width={48} unit=" s" />
+          <XAxis
+            dataKey="label"
+            tick={axis}
+            stroke={theme.colorNeutralStroke1}
+            interval="preserveStartEnd"
+            minTickGap={24}
+          />
+          <YAxis
+            yAxisId="changes"
+            tick={axis}
+            stroke={theme.colorNeutralStroke1}
+            allowDecimals={false}
+            width={48}
+          />
+          <YAxis
+            yAxisId="duration"
+            orientation="right"
+            tick={axis}
+            stroke={theme.colorNeutralStroke1}
+            width={48}
+            unit=" s"
+          />
           <Tooltip
             contentStyle={{
               background: theme.colorNeutralBackground1,
@@ -37,7 +70,14 @@ export function ChangesChart({ days }: { days: DayPoint[] }) {
             }}
           />
           <Legend wrapperStyle={{ color: theme.colorNeutralForeground2, fontSize: 12 }} />
-          <Bar yAxisId="changes" dataKey="changed" name="Objects changed" fill={theme.colorBrandBackground} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          <Bar
+            yAxisId="changes"
+            dataKey="changed"
+            name="Objects changed"
+            fill={theme.colorBrandBackground}
+            radius={[2, 2, 0, 0]}
+            isAnimationActive={false}
+          />
           <Line
             yAxisId="duration"
             dataKey="avgDurationSeconds"

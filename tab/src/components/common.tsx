@@ -3,10 +3,10 @@ import {
   Badge,
   type BadgeProps,
   Link,
-  makeStyles,
   MessageBar,
   MessageBarBody,
   MessageBarTitle,
+  makeStyles,
   Spinner,
   Text,
   tokens,
@@ -115,7 +115,13 @@ export function RestoreStatusBadge({ status }: { status: RestoreStatus }) {
 
 export function RunStatusBadge({ status }: { status: string }) {
   const color: BadgeProps['color'] =
-    status === 'succeeded' ? 'success' : status === 'partial' ? 'warning' : status === 'failed' ? 'danger' : 'brand';
+    status === 'succeeded'
+      ? 'success'
+      : status === 'partial'
+        ? 'warning'
+        : status === 'failed'
+          ? 'danger'
+          : 'brand';
   return (
     <Badge appearance="tint" color={color} shape="rounded">
       {status}

@@ -6,7 +6,6 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList) {
   const [error, setError] = useState<unknown>(undefined);
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what `load` depends on
   const run = useCallback(async () => {
     const mine = ++seq.current;
     setLoading(true);
@@ -21,6 +20,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList) {
     } finally {
       if (mine === seq.current) setLoading(false);
     }
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what `load` depends on
   }, deps);
   useEffect(() => {
     void run();

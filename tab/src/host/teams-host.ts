@@ -65,7 +65,9 @@ export async function detectHost(): Promise<Host> {
     inTeams: false,
     theme: browserTheme(),
     onThemeChange: (handler) => {
-      window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => handler(browserTheme()));
+      window
+        .matchMedia?.('(prefers-color-scheme: dark)')
+        .addEventListener('change', () => handler(browserTheme()));
     },
     getTeamsToken: async () => undefined,
   };

@@ -23,9 +23,19 @@ import { useAsync } from '../components/use-async.ts';
 import { formatDateTime } from '../format.ts';
 
 const useStyles = makeStyles({
-  toolbar: { display: 'flex', gap: tokens.spacingHorizontalM, marginBottom: tokens.spacingVerticalM, flexWrap: 'wrap' },
+  toolbar: {
+    display: 'flex',
+    gap: tokens.spacingHorizontalM,
+    marginBottom: tokens.spacingVerticalM,
+    flexWrap: 'wrap',
+  },
   table: { backgroundColor: tokens.colorNeutralBackground1 },
-  details: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, wordBreak: 'break-word', color: tokens.colorNeutralForeground2 },
+  details: {
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+    wordBreak: 'break-word',
+    color: tokens.colorNeutralForeground2,
+  },
   muted: { color: tokens.colorNeutralForeground3 },
   more: { marginTop: tokens.spacingVerticalM },
 });
@@ -36,17 +46,27 @@ export function AuditPage() {
   const styles = useStyles();
   const [actor, setActor] = useState(ALL);
   const [action, setAction] = useState(ALL);
-  const facets = useAsync(() => api<{ actors: { objectId: string; displayName: string }[]; actions: string[] }>('/api/tab/audit/facets'), []);
+  const facets = useAsync(
+    () =>
+      api<{ actors: { objectId: string; displayName: string }[]; actions: string[] }>(
+        '/api/tab/audit/facets',
+      ),
+    [],
+  );
   const [extra, setExtra] = useState<AuditRow[]>([]);
   const [next, setNext] = useState<string>();
   const { data, error } = useAsync(async () => {
-    const page = await api<{ items: AuditRow[]; continuation?: string }>(`/api/tab/audit${query({ actor, action, limit: 50 })}`);
+    const page = await api<{ items: AuditRow[]; continuation?: string }>(
+      `/api/tab/audit${query({ actor, action, limit: 50 })}`,
+    );
     setExtra([]);
     setNext(page.continuation);
     return page;
   }, [actor, action]);
   const loadMore = async () => {
-    const page = await api<{ items: AuditRow[]; continuation?: string }>(`/api/tab/audit${query({ actor, action, limit: 50, continuation: next })}`);
+    const page = await api<{ items: AuditRow[]; continuation?: string }>(
+      `/api/tab/audit${query({ actor, action, limit: 50, continuation: next })}`,
+    );
     setExtra([...extra, ...page.items]);
     setNext(page.continuation);
   };
@@ -55,8 +75,11 @@ export function AuditPage() {
   const rows = [...(data?.items ?? []), ...extra];
   return (
     <>
-      <PageHeader title="Audit log" subtitle="Append-only and hash-chained: every entry records who did what, and when" />
-      <div className={styles.toolbar} role="search">
+      <PageHeader
+        title="Audit log"
+        subtitle="Append-only and hash-chained: every entry records who did what, and when"
+      />
+      <div className={styles.toolbar}>
         <Field label="Person">
           <Dropdown
             value={actor ? (actors.find((a) => a.objectId === actor)?.displayName ?? actor) : 'Everyone'}
@@ -72,7 +95,11 @@ export function AuditPage() {
           </Dropdown>
         </Field>
         <Field label="Action">
-          <Dropdown value={action || 'All actions'} selectedOptions={[action]} onOptionSelect={(_e, d) => setAction(d.optionValue ?? ALL)}>
+          <Dropdown
+            value={action || 'All actions'}
+            selectedOptions={[action]}
+            onOptionSelect={(_e, d) => setAction(d.optionValue ?? ALL)}
+          >
             <Option value={ALL}>All actions</Option>
             {actions.map((a) => (
               <Option key={a} value={a}>
@@ -103,7 +130,9 @@ export function AuditPage() {
                 <TableCell>{r.actor.displayName ?? r.actor.objectId}</TableCell>
                 <TableCell>{r.action}</TableCell>
                 <TableCell>{r.target ?? ''}</TableCell>
-                <TableCell className={styles.details}>{r.details ? JSON.stringify(r.details).slice(0, 240) : ''}</TableCell>
+                <TableCell className={styles.details}>
+                  {r.details ? JSON.stringify(r.details).slice(0, 240) : ''}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>

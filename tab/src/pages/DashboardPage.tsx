@@ -4,9 +4,9 @@ import {
   Button,
   Card,
   CardHeader,
-  makeStyles,
   MessageBar,
   MessageBarBody,
+  makeStyles,
   ProgressBar,
   Table,
   TableBody,
@@ -23,20 +23,51 @@ import { useSession } from '../App.tsx';
 import { api } from '../api/client.ts';
 import type { DashboardSummary } from '../api/types.ts';
 import { ChangesChart } from '../components/ChangesChart.tsx';
-import { ErrorBar, HealthBadge, Loading, NavLink, PageHeader, RunStatusBadge } from '../components/common.tsx';
+import {
+  ErrorBar,
+  HealthBadge,
+  Loading,
+  NavLink,
+  PageHeader,
+  RunStatusBadge,
+} from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { formatDateTime, formatDuration, formatNumber, TYPE_LABELS, timeAgo } from '../format.ts';
 
 const useStyles = makeStyles({
-  tiles: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(200px, 1fr))', gap: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
+  tiles: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(200px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+    marginBottom: tokens.spacingVerticalL,
+  },
   tile: { padding: tokens.spacingHorizontalL },
-  tileValue: { fontSize: tokens.fontSizeHero800, lineHeight: tokens.lineHeightHero800, fontWeight: tokens.fontWeightSemibold },
+  tileValue: {
+    fontSize: tokens.fontSizeHero800,
+    lineHeight: tokens.lineHeightHero800,
+    fontWeight: tokens.fontWeightSemibold,
+  },
   muted: { color: tokens.colorNeutralForeground3 },
-  grid: { display: 'grid', gridTemplateColumns: 'minmax(0, 3fr) minmax(0, 2fr)', gap: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL, '@media (max-width: 1000px)': { gridTemplateColumns: '1fr' } },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'minmax(0, 3fr) minmax(0, 2fr)',
+    gap: tokens.spacingHorizontalL,
+    marginBottom: tokens.spacingVerticalL,
+    '@media (max-width: 1000px)': { gridTemplateColumns: '1fr' },
+  },
   card: { padding: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
-  progressRow: { display: 'grid', gridTemplateColumns: '180px 1fr 120px', alignItems: 'center', gap: tokens.spacingHorizontalM, padding: `${tokens.spacingVerticalXS} 0` },
+  progressRow: {
+    display: 'grid',
+    gridTemplateColumns: '180px 1fr 120px',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalM,
+    padding: `${tokens.spacingVerticalXS} 0`,
+  },
   error: { color: tokens.colorPaletteRedForeground1 },
-  failure: { padding: `${tokens.spacingVerticalS} 0`, borderBottom: `1px solid ${tokens.colorNeutralStroke2}` },
+  failure: {
+    padding: `${tokens.spacingVerticalS} 0`,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+  },
   num: { textAlign: 'right' },
 });
 
@@ -71,7 +102,11 @@ export function DashboardPage() {
 
   if (!data) return error ? <ErrorBar error={error} /> : <Loading />;
   const inScope = data.types.filter((t) => t.inScope);
-  const lastSuccess = inScope.map((t) => t.lastSuccessAt).filter(Boolean).sort().pop();
+  const lastSuccess = inScope
+    .map((t) => t.lastSuccessAt)
+    .filter(Boolean)
+    .sort()
+    .pop();
   const failing = inScope.filter((t) => t.state === 'failing').length;
   const partial = inScope.filter((t) => t.state === 'partial').length;
 
@@ -91,7 +126,12 @@ export function DashboardPage() {
             <Button icon={<ArrowClockwiseRegular />} onClick={() => void reload()} aria-label="Refresh">
               Refresh
             </Button>
-            <Button appearance="primary" icon={<CloudArrowUpRegular />} disabled={!me.isAdmin || starting || running} onClick={backupNow}>
+            <Button
+              appearance="primary"
+              icon={<CloudArrowUpRegular />}
+              disabled={!me.isAdmin || starting || running}
+              onClick={backupNow}
+            >
               {running ? 'Backup running…' : 'Backup now'}
             </Button>
           </>
@@ -107,7 +147,9 @@ export function DashboardPage() {
       <section className={styles.tiles} aria-label="Summary">
         <Card className={styles.tile}>
           <Text className={styles.muted}>Objects backed up</Text>
-          <Text className={styles.tileValue} data-testid="total-live">{formatNumber(data.totals.live)}</Text>
+          <Text className={styles.tileValue} data-testid="total-live">
+            {formatNumber(data.totals.live)}
+          </Text>
           <Text className={styles.muted}>{formatNumber(data.totals.deleted)} deleted objects kept</Text>
         </Card>
         <Card className={styles.tile}>
@@ -117,7 +159,9 @@ export function DashboardPage() {
         </Card>
         <Card className={styles.tile}>
           <Text className={styles.muted}>Health</Text>
-          <Text className={styles.tileValue}>{failing ? `${failing} failing` : partial ? `${partial} partial` : 'Healthy'}</Text>
+          <Text className={styles.tileValue}>
+            {failing ? `${failing} failing` : partial ? `${partial} partial` : 'Healthy'}
+          </Text>
           <Text className={styles.muted}>{inScope.length} object types in scope</Text>
         </Card>
       </section>
@@ -126,13 +170,24 @@ export function DashboardPage() {
         <Card key={run.runId} className={styles.card} aria-live="polite">
           <CardHeader
             header={<Text weight="semibold">{`Backup running (${run.kind}, ${run.trigger})`}</Text>}
-            description={<Text className={styles.muted}>{run.startedAt ? `Started ${timeAgo(run.startedAt)}` : 'Queued'}</Text>}
+            description={
+              <Text className={styles.muted}>
+                {run.startedAt ? `Started ${timeAgo(run.startedAt)}` : 'Queued'}
+              </Text>
+            }
           />
           {run.types.map((t) => (
             <div key={t.objectType} className={styles.progressRow}>
               <Text>{TYPE_LABELS[t.objectType].many}</Text>
-              <ProgressBar value={t.percent / 100} thickness="large" aria-label={`${TYPE_LABELS[t.objectType].many} progress`} color={t.done ? 'success' : 'brand'} />
-              <Text className={styles.muted}>{t.done ? `${formatNumber(t.seen)} done` : `${formatNumber(t.seen)} read`}</Text>
+              <ProgressBar
+                value={t.percent / 100}
+                thickness="large"
+                aria-label={`${TYPE_LABELS[t.objectType].many} progress`}
+                color={t.done ? 'success' : 'brand'}
+              />
+              <Text className={styles.muted}>
+                {t.done ? `${formatNumber(t.seen)} done` : `${formatNumber(t.seen)} read`}
+              </Text>
             </div>
           ))}
         </Card>
@@ -140,7 +195,13 @@ export function DashboardPage() {
 
       <div className={styles.grid}>
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Object types</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Object types
+              </Text>
+            }
+          />
           <Table aria-label="Backup status per object type" size="small">
             <TableHeader>
               <TableRow>
@@ -166,7 +227,9 @@ export function DashboardPage() {
                   <TableCell>{t.lastSuccessAt ? timeAgo(t.lastSuccessAt) : '—'}</TableCell>
                   <TableCell className={styles.num}>
                     {t.lastRunChanges
-                      ? formatNumber(t.lastRunChanges.created + t.lastRunChanges.changed + t.lastRunChanges.deleted)
+                      ? formatNumber(
+                          t.lastRunChanges.created + t.lastRunChanges.changed + t.lastRunChanges.deleted,
+                        )
                       : '—'}
                   </TableCell>
                 </TableRow>
@@ -176,20 +239,38 @@ export function DashboardPage() {
         </Card>
         <div>
           <Card className={styles.card}>
-            <CardHeader header={<Text as="h2" weight="semibold" size={400}>Last 30 days</Text>} />
+            <CardHeader
+              header={
+                <Text as="h2" weight="semibold" size={400}>
+                  Last 30 days
+                </Text>
+              }
+            />
             <ChangesChart days={data.days} />
           </Card>
           <Card className={styles.card}>
-            <CardHeader header={<Text as="h2" weight="semibold" size={400}>Failing runs</Text>} />
+            <CardHeader
+              header={
+                <Text as="h2" weight="semibold" size={400}>
+                  Failing runs
+                </Text>
+              }
+            />
             {data.failingRuns.length === 0 ? (
               <Text className={styles.muted}>No failing runs. Every recent backup completed.</Text>
             ) : (
               data.failingRuns.map((r) => (
                 <div key={r.runId} className={styles.failure}>
-                  <RunStatusBadge status={r.status} /> <Text weight="semibold">{formatDateTime(r.finishedAt ?? r.createdAt)}</Text>{' '}
+                  <RunStatusBadge status={r.status} />{' '}
+                  <Text weight="semibold">{formatDateTime(r.finishedAt ?? r.createdAt)}</Text>{' '}
                   <Text className={styles.muted}>({formatDuration(r.durationMs)})</Text>
-                  {r.errors.map((e, i) => (
-                    <Text as="p" key={`${r.runId}-${i}`} className={styles.error} block>
+                  {r.errors.map((e) => (
+                    <Text
+                      as="p"
+                      key={`${r.runId}-${e.objectType ?? ''}-${e.code}-${e.at}`}
+                      className={styles.error}
+                      block
+                    >
                       {e.objectType ? `${TYPE_LABELS[e.objectType].many}: ` : ''}
                       {e.code}
                       {e.status ? ` (${e.status})` : ''} — {e.message}

@@ -16,7 +16,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { ArrowDownloadRegular, FolderZipRegular } from '@fluentui/react-icons';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useSession } from '../App.tsx';
 import { api, download } from '../api/client.ts';
 import type { ExportJob, ObjectType } from '../api/types.ts';
@@ -24,15 +24,29 @@ import { ErrorBar, PageHeader } from '../components/common.tsx';
 import { formatBytes, formatDateTime, TYPE_LABELS } from '../format.ts';
 
 const useStyles = makeStyles({
-  card: { padding: tokens.spacingHorizontalL, maxWidth: '720px', marginBottom: tokens.spacingVerticalL, gap: tokens.spacingVerticalM },
+  card: {
+    padding: tokens.spacingHorizontalL,
+    maxWidth: '720px',
+    marginBottom: tokens.spacingVerticalL,
+    gap: tokens.spacingVerticalM,
+  },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', alignItems: 'flex-end' },
   muted: { color: tokens.colorNeutralForeground3 },
-  job: { padding: `${tokens.spacingVerticalS} 0`, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, display: 'grid', gap: tokens.spacingVerticalXS },
+  job: {
+    padding: `${tokens.spacingVerticalS} 0`,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+    display: 'grid',
+    gap: tokens.spacingVerticalXS,
+  },
 });
 
 const JOBS_KEY = 'entra-backup.tab.exports';
 
-export async function startExport(target: { level: 'tenant' | 'type' | 'object'; objectType?: ObjectType; objectId?: string }) {
+export async function startExport(target: {
+  level: 'tenant' | 'type' | 'object';
+  objectType?: ObjectType;
+  objectId?: string;
+}) {
   const job = await api<ExportJob>('/api/tab/exports', { method: 'POST', body: target });
   const known = JSON.parse(sessionStorage.getItem(JOBS_KEY) ?? '[]') as string[];
   sessionStorage.setItem(JOBS_KEY, JSON.stringify([job.exportId, ...known].slice(0, 10)));
@@ -48,25 +62,31 @@ export function ExportPage() {
   const [jobs, setJobs] = useState<ExportJob[]>([]);
   const [error, setError] = useState<unknown>();
 
-  const refresh = async () => {
+  const refresh = useCallback(async () => {
     const ids = JSON.parse(sessionStorage.getItem(JOBS_KEY) ?? '[]') as string[];
-    const loaded = await Promise.all(ids.map((id) => api<ExportJob>(`/api/tab/exports/${id}`).catch(() => undefined)));
+    const loaded = await Promise.all(
+      ids.map((id) => api<ExportJob>(`/api/tab/exports/${id}`).catch(() => undefined)),
+    );
     setJobs(loaded.filter((j): j is ExportJob => Boolean(j)));
-  };
+  }, []);
   useEffect(() => {
     void refresh();
-  }, []);
+  }, [refresh]);
   const running = jobs.some((j) => j.status === 'running');
   useEffect(() => {
     if (!running) return;
     const t = setInterval(() => void refresh(), 1000);
     return () => clearInterval(t);
-  }, [running]);
+  }, [running, refresh]);
 
   const start = async () => {
     setError(undefined);
     try {
-      await startExport({ level, ...(level !== 'tenant' ? { objectType } : {}), ...(level === 'object' ? { objectId: objectId.trim() } : {}) });
+      await startExport({
+        level,
+        ...(level !== 'tenant' ? { objectType } : {}),
+        ...(level === 'object' ? { objectId: objectId.trim() } : {}),
+      });
       await refresh();
     } catch (e) {
       setError(e);
@@ -75,10 +95,24 @@ export function ExportPage() {
 
   return (
     <>
-      <PageHeader title="Export" subtitle="Download backed-up objects as a ZIP of JSON files, to keep or to restore by hand" />
+      <PageHeader
+        title="Export"
+        subtitle="Download backed-up objects as a ZIP of JSON files, to keep or to restore by hand"
+      />
       <Card className={styles.card}>
-        <CardHeader header={<Text as="h2" weight="semibold" size={400}>New export</Text>} />
-        <RadioGroup value={level} onChange={(_e, d) => setLevel(d.value as typeof level)} aria-label="What to export" layout="horizontal">
+        <CardHeader
+          header={
+            <Text as="h2" weight="semibold" size={400}>
+              New export
+            </Text>
+          }
+        />
+        <RadioGroup
+          value={level}
+          onChange={(_e, d) => setLevel(d.value as typeof level)}
+          aria-label="What to export"
+          layout="horizontal"
+        >
           <Radio value="tenant" label="Whole tenant" />
           <Radio value="type" label="One object type" />
           <Radio value="object" label="One object" />
@@ -86,7 +120,11 @@ export function ExportPage() {
         <div className={styles.row}>
           {level !== 'tenant' ? (
             <Field label="Object type">
-              <Dropdown value={TYPE_LABELS[objectType].many} selectedOptions={[objectType]} onOptionSelect={(_e, d) => setObjectType(d.optionValue as ObjectType)}>
+              <Dropdown
+                value={TYPE_LABELS[objectType].many}
+                selectedOptions={[objectType]}
+                onOptionSelect={(_e, d) => setObjectType(d.optionValue as ObjectType)}
+              >
                 {(Object.keys(TYPE_LABELS) as ObjectType[]).map((t) => (
                   <Option key={t} value={t}>
                     {TYPE_LABELS[t].many}
@@ -100,7 +138,12 @@ export function ExportPage() {
               <Input value={objectId} onChange={(_e, d) => setObjectId(d.value)} />
             </Field>
           ) : null}
-          <Button appearance="primary" icon={<FolderZipRegular />} onClick={start} disabled={!me.isAdmin || (level === 'object' && !objectId.trim())}>
+          <Button
+            appearance="primary"
+            icon={<FolderZipRegular />}
+            onClick={start}
+            disabled={!me.isAdmin || (level === 'object' && !objectId.trim())}
+          >
             Start export
           </Button>
         </div>
@@ -108,12 +151,20 @@ export function ExportPage() {
         <ErrorBar error={error} title="The export could not start" />
       </Card>
       <Card className={styles.card}>
-        <CardHeader header={<Text as="h2" weight="semibold" size={400}>Your exports</Text>} />
+        <CardHeader
+          header={
+            <Text as="h2" weight="semibold" size={400}>
+              Your exports
+            </Text>
+          }
+        />
         {jobs.length === 0 ? <Text className={styles.muted}>No exports in this session yet.</Text> : null}
         {jobs.map((j) => (
           <div key={j.exportId} className={styles.job} data-testid="export-job">
             <Text weight="semibold">
-              {j.target.level === 'tenant' ? 'Whole tenant' : `${TYPE_LABELS[j.target.objectType as ObjectType]?.many ?? j.target.objectType}${j.target.objectId ? `: ${j.target.objectId}` : ''}`}
+              {j.target.level === 'tenant'
+                ? 'Whole tenant'
+                : `${TYPE_LABELS[j.target.objectType as ObjectType]?.many ?? j.target.objectType}${j.target.objectId ? `: ${j.target.objectId}` : ''}`}
             </Text>
             <Text className={styles.muted}>Started {formatDateTime(j.startedAt)}</Text>
             {j.status === 'running' ? (
@@ -122,7 +173,10 @@ export function ExportPage() {
             {j.status === 'failed' ? <ErrorBar error={j.error} title="Export failed" /> : null}
             {j.status === 'ready' ? (
               <div>
-                <Button icon={<ArrowDownloadRegular />} onClick={() => download(`/api/tab/exports/${j.exportId}/download`, 'export.zip')}>
+                <Button
+                  icon={<ArrowDownloadRegular />}
+                  onClick={() => download(`/api/tab/exports/${j.exportId}/download`, 'export.zip')}
+                >
                   Download ZIP ({formatBytes(j.bytes)})
                 </Button>
               </div>

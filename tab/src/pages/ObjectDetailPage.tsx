@@ -6,23 +6,28 @@ import {
   Button,
   Card,
   Dropdown,
-  makeStyles,
-  mergeClasses,
   MessageBar,
   MessageBarBody,
+  makeStyles,
+  mergeClasses,
   Option,
   Tab,
+  TabList,
   Table,
   TableBody,
   TableCell,
   TableHeader,
   TableHeaderCell,
   TableRow,
-  TabList,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowDownloadRegular, ArrowUndoRegular, ChevronLeftRegular, ChevronRightRegular } from '@fluentui/react-icons';
+import {
+  ArrowDownloadRegular,
+  ArrowUndoRegular,
+  ChevronLeftRegular,
+  ChevronRightRegular,
+} from '@fluentui/react-icons';
 import { useState } from 'react';
 import { useSession } from '../App.tsx';
 import { api } from '../api/client.ts';
@@ -30,8 +35,8 @@ import type { ObjectDetail, ObjectType, RelationRow, VersionDetail } from '../ap
 import { ErrorBar, Loading, NavLink, PageHeader } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { formatDateTime, formatValue, TYPE_LABELS } from '../format.ts';
-import { RestoreDialog } from './RestoreDialog.tsx';
 import { startExport } from './ExportPage.tsx';
+import { RestoreDialog } from './RestoreDialog.tsx';
 
 const useStyles = makeStyles({
   versionBar: {
@@ -73,7 +78,10 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
   const versionId = selected ?? versions[0]?.versionId;
   const index = versions.findIndex((v) => v.versionId === versionId);
   const version = useAsync(
-    () => (versionId ? api<VersionDetail>(`${base}/versions/${encodeURIComponent(versionId)}`) : Promise.resolve(undefined)),
+    () =>
+      versionId
+        ? api<VersionDetail>(`${base}/versions/${encodeURIComponent(versionId)}`)
+        : Promise.resolve(undefined),
     [base, versionId],
   );
 
@@ -83,21 +91,31 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
   const v = version.data;
   const changed = new Map((v?.changes ?? []).map((c) => [c.property, c]));
   const content = v?.version.content ?? null;
-  const properties = content ? Object.keys(content).filter((k) => !k.startsWith('@')).sort() : [];
+  const properties = content
+    ? Object.keys(content)
+        .filter((k) => !k.startsWith('@'))
+        .sort()
+    : [];
   for (const c of v?.changes ?? []) if (!properties.includes(c.property)) properties.push(c.property);
 
   const relations = v?.relations;
   const sections: { value: Section; label: string; count?: number }[] = [
     { value: 'properties', label: 'Properties' },
     { value: 'memberships', label: 'Memberships', count: relations?.memberOf.length },
-    { value: 'roles', label: 'Role assignments', count: (relations?.roles.length ?? 0) + (relations?.appRoles.length ?? 0) },
+    {
+      value: 'roles',
+      label: 'Role assignments',
+      count: (relations?.roles.length ?? 0) + (relations?.appRoles.length ?? 0),
+    },
   ];
   if (objectType === 'group' || objectType === 'administrativeUnit' || objectType === 'directoryRole') {
     sections.push({ value: 'members', label: 'Members', count: relations?.members.length });
   }
-  if (objectType !== 'user') sections.push({ value: 'owners', label: 'Owners', count: relations?.owners.length });
+  if (objectType !== 'user')
+    sections.push({ value: 'owners', label: 'Owners', count: relations?.owners.length });
   else sections.push({ value: 'owners', label: 'Owned objects', count: relations?.ownerOf.length });
-  if (objectType === 'user') sections.push({ value: 'auth', label: 'Authentication methods', count: v?.authMethods?.methods.length });
+  if (objectType === 'user')
+    sections.push({ value: 'auth', label: 'Authentication methods', count: v?.authMethods?.methods.length });
 
   const exportObject = async () => {
     setExportNote(undefined);
@@ -131,7 +149,12 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
             <Button icon={<ArrowDownloadRegular />} onClick={exportObject} disabled={!me.isAdmin}>
               Download JSON
             </Button>
-            <Button appearance="primary" icon={<ArrowUndoRegular />} disabled={!me.isAdmin || !v || !content} onClick={() => setRestoreOpen(true)}>
+            <Button
+              appearance="primary"
+              icon={<ArrowUndoRegular />}
+              disabled={!me.isAdmin || !v || !content}
+              onClick={() => setRestoreOpen(true)}
+            >
               Restore this version
             </Button>
           </>
@@ -182,7 +205,11 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
         </Text>
       </Card>
 
-      <TabList className={styles.tabs} selectedValue={section} onTabSelect={(_e, d) => setSection(d.value as Section)}>
+      <TabList
+        className={styles.tabs}
+        selectedValue={section}
+        onTabSelect={(_e, d) => setSection(d.value as Section)}
+      >
         {sections.map((s) => (
           <Tab key={s.value} value={s.value}>
             {s.label}
@@ -196,7 +223,9 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
       {v && section === 'properties' ? (
         v.version.deleted && !content ? (
           <MessageBar intent="warning">
-            <MessageBarBody>The object was deleted at this point. Pick an older version to see its properties.</MessageBarBody>
+            <MessageBarBody>
+              The object was deleted at this point. Pick an older version to see its properties.
+            </MessageBarBody>
           </MessageBar>
         ) : (
           <Table className={styles.table} aria-label="Properties of this version" size="small">
@@ -211,9 +240,19 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
               {properties.map((p) => {
                 const c = changed.get(p);
                 return (
-                  <TableRow key={p} className={c ? styles.changed : undefined} data-changed={c ? 'true' : undefined} data-property={p}>
+                  <TableRow
+                    key={p}
+                    className={c ? styles.changed : undefined}
+                    data-changed={c ? 'true' : undefined}
+                    data-property={p}
+                  >
                     <TableCell className={styles.property}>
-                      {p} {c ? <Badge size="small" color="danger" appearance="filled">Changed</Badge> : null}
+                      {p}{' '}
+                      {c ? (
+                        <Badge size="small" color="danger" appearance="filled">
+                          Changed
+                        </Badge>
+                      ) : null}
                     </TableCell>
                     <TableCell className={mergeClasses(styles.value, c ? styles.changedValue : undefined)}>
                       {formatValue(content?.[p])}
@@ -228,11 +267,18 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
           </Table>
         )
       ) : null}
-      {v && section === 'memberships' ? <RelationTable rows={v.relations.memberOf} empty="Not a member of any group at this time." /> : null}
-      {v && section === 'roles' ? (
-        <RelationTable rows={[...v.relations.roles, ...v.relations.appRoles]} empty="No role assignments at this time." />
+      {v && section === 'memberships' ? (
+        <RelationTable rows={v.relations.memberOf} empty="Not a member of any group at this time." />
       ) : null}
-      {v && section === 'members' ? <RelationTable rows={v.relations.members} empty="No members at this time." /> : null}
+      {v && section === 'roles' ? (
+        <RelationTable
+          rows={[...v.relations.roles, ...v.relations.appRoles]}
+          empty="No role assignments at this time."
+        />
+      ) : null}
+      {v && section === 'members' ? (
+        <RelationTable rows={v.relations.members} empty="No members at this time." />
+      ) : null}
       {v && section === 'owners' ? (
         <RelationTable
           rows={objectType === 'user' ? v.relations.ownerOf : v.relations.owners}
@@ -276,10 +322,22 @@ function RelationTable({ rows, empty }: { rows: RelationRow[]; empty: string }) 
         {rows.map((r) => (
           <TableRow key={`${r.kind}-${r.id}-${r.since}`}>
             <TableCell>
-              {r.objectType ? <NavLink to={`/objects/${r.objectType}/${encodeURIComponent(r.id)}`}>{r.displayName}</NavLink> : r.displayName}
+              {r.objectType ? (
+                <NavLink to={`/objects/${r.objectType}/${encodeURIComponent(r.id)}`}>{r.displayName}</NavLink>
+              ) : (
+                r.displayName
+              )}
             </TableCell>
             <TableCell>{r.objectType ? (TYPE_LABELS[r.objectType]?.one ?? r.objectType) : '—'}</TableCell>
-            <TableCell>{r.kind === 'roleAssignment' ? 'Role assignment' : r.kind === 'appRoleAssignment' ? 'App role' : r.kind === 'owner' ? 'Owner' : 'Member'}</TableCell>
+            <TableCell>
+              {r.kind === 'roleAssignment'
+                ? 'Role assignment'
+                : r.kind === 'appRoleAssignment'
+                  ? 'App role'
+                  : r.kind === 'owner'
+                    ? 'Owner'
+                    : 'Member'}
+            </TableCell>
             <TableCell>{formatDateTime(r.since)}</TableCell>
           </TableRow>
         ))}
@@ -290,7 +348,8 @@ function RelationTable({ rows, empty }: { rows: RelationRow[]; empty: string }) 
 
 function AuthMethods({ methods }: { methods: Record<string, unknown>[] }) {
   const styles = useStyles();
-  if (methods.length === 0) return <Text className={styles.muted}>No authentication methods recorded at this time.</Text>;
+  if (methods.length === 0)
+    return <Text className={styles.muted}>No authentication methods recorded at this time.</Text>;
   return (
     <Table className={styles.table} size="small" aria-label="Authentication methods at this snapshot">
       <TableHeader>
@@ -302,7 +361,9 @@ function AuthMethods({ methods }: { methods: Record<string, unknown>[] }) {
       <TableBody>
         {methods.map((m, i) => {
           const { '@odata.type': odataType, id: _id, ...rest } = m;
-          const kind = String(odataType ?? m.methodType ?? 'method').replace('#microsoft.graph.', '').replace(/AuthenticationMethod$/, '');
+          const kind = String(odataType ?? m.methodType ?? 'method')
+            .replace('#microsoft.graph.', '')
+            .replace(/AuthenticationMethod$/, '');
           return (
             <TableRow key={String(m.id ?? i)}>
               <TableCell>{kind}</TableCell>

@@ -31,12 +31,24 @@ const PAGE_SIZE = 50;
 type SortKey = 'name' | 'id' | 'lastChange';
 
 const useStyles = makeStyles({
-  toolbar: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'flex-end', flexWrap: 'wrap', marginBottom: tokens.spacingVerticalM },
+  toolbar: {
+    display: 'flex',
+    gap: tokens.spacingHorizontalM,
+    alignItems: 'flex-end',
+    flexWrap: 'wrap',
+    marginBottom: tokens.spacingVerticalM,
+  },
   search: { minWidth: '320px' },
   table: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium },
   deletedRow: { color: tokens.colorNeutralForeground3 },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
-  pager: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', justifyContent: 'flex-end', marginTop: tokens.spacingVerticalM },
+  pager: {
+    display: 'flex',
+    gap: tokens.spacingHorizontalS,
+    alignItems: 'center',
+    justifyContent: 'flex-end',
+    marginTop: tokens.spacingVerticalM,
+  },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -90,8 +102,11 @@ export function ObjectsPage({ type }: { type: string }) {
 
   return (
     <>
-      <PageHeader title={label.many} subtitle={`Every ${label.one.toLowerCase()} in the backup, deleted ones included`} />
-      <div className={styles.toolbar} role="search">
+      <PageHeader
+        title={label.many}
+        subtitle={`Every ${label.one.toLowerCase()} in the backup, deleted ones included`}
+      />
+      <div className={styles.toolbar}>
         {isOther ? (
           <Field label="Object type">
             <Dropdown
@@ -142,10 +157,16 @@ export function ObjectsPage({ type }: { type: string }) {
         </TableHeader>
         <TableBody>
           {data?.items.map((row) => (
-            <TableRow key={row.objectId} className={row.deleted ? styles.deletedRow : undefined} data-testid="object-row">
+            <TableRow
+              key={row.objectId}
+              className={row.deleted ? styles.deletedRow : undefined}
+              data-testid="object-row"
+            >
               <TableCell>
                 <TableCellLayout>
-                  <NavLink to={`/objects/${row.objectType}/${encodeURIComponent(row.objectId)}`}>{row.displayName || row.objectId}</NavLink>
+                  <NavLink to={`/objects/${row.objectType}/${encodeURIComponent(row.objectId)}`}>
+                    {row.displayName || row.objectId}
+                  </NavLink>
                 </TableCellLayout>
               </TableCell>
               <TableCell>{secondary(row)}</TableCell>
@@ -169,12 +190,18 @@ export function ObjectsPage({ type }: { type: string }) {
       {loading && !data ? <Loading /> : null}
       {data && data.items.length === 0 ? (
         <Text as="p" className={styles.muted}>
-          {debounced ? `No ${label.many.toLowerCase()} match “${debounced}”.` : `No ${label.many.toLowerCase()} in the backup yet.`}
+          {debounced
+            ? `No ${label.many.toLowerCase()} match “${debounced}”.`
+            : `No ${label.many.toLowerCase()} in the backup yet.`}
         </Text>
       ) : null}
       <div className={styles.pager}>
         <Text className={styles.muted}>Page {pages.length}</Text>
-        <Button icon={<ChevronLeftRegular />} disabled={pages.length <= 1} onClick={() => setPages(pages.slice(0, -1))}>
+        <Button
+          icon={<ChevronLeftRegular />}
+          disabled={pages.length <= 1}
+          onClick={() => setPages(pages.slice(0, -1))}
+        >
           Previous
         </Button>
         <Button

@@ -5,9 +5,9 @@ import {
   Button,
   Card,
   CardHeader,
-  makeStyles,
   MessageBar,
   MessageBarBody,
+  makeStyles,
   ProgressBar,
   Table,
   TableBody,
@@ -18,7 +18,12 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowDownloadRegular, ArrowUndoRegular, CheckmarkRegular, DismissRegular } from '@fluentui/react-icons';
+import {
+  ArrowDownloadRegular,
+  ArrowUndoRegular,
+  CheckmarkRegular,
+  DismissRegular,
+} from '@fluentui/react-icons';
 import { useEffect, useState } from 'react';
 import { api, download } from '../api/client.ts';
 import type { RestoreDetail, RestoreView } from '../api/types.ts';
@@ -28,7 +33,12 @@ import { formatDateTime } from '../format.ts';
 import { useRouter } from '../router.tsx';
 
 const useStyles = makeStyles({
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))', gap: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+    marginBottom: tokens.spacingVerticalL,
+  },
   card: { padding: tokens.spacingHorizontalL },
   muted: { color: tokens.colorNeutralForeground3 },
   totals: { display: 'flex', gap: tokens.spacingHorizontalXL },
@@ -42,7 +52,10 @@ const ACTIVE = new Set(['pending', 'approved', 'running']);
 export function RestoreDetailPage({ id }: { id: string }) {
   const styles = useStyles();
   const { navigate } = useRouter();
-  const { data, error, reload } = useAsync(() => api<RestoreDetail>(`/api/tab/restores/${encodeURIComponent(id)}`), [id]);
+  const { data, error, reload } = useAsync(
+    () => api<RestoreDetail>(`/api/tab/restores/${encodeURIComponent(id)}`),
+    [id],
+  );
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const active = data ? ACTIVE.has(data.status) : false;
@@ -79,19 +92,28 @@ export function RestoreDetailPage({ id }: { id: string }) {
         title={`${data.undoOf ? 'Undo: ' : 'Restore '}${data.objects.map((o) => o.displayName).join(', ')}`}
         subtitle={
           <>
-            <RestoreStatusBadge status={data.status} /> Requested by {data.requestedBy.displayName ?? data.requestedBy.objectId}{' '}
-            {formatDateTime(data.requestedAt)}
+            <RestoreStatusBadge status={data.status} /> Requested by{' '}
+            {data.requestedBy.displayName ?? data.requestedBy.objectId} {formatDateTime(data.requestedAt)}
           </>
         }
         actions={
           <>
             {data.can.approve ? (
-              <Button appearance="primary" icon={<CheckmarkRegular />} disabled={busy} onClick={() => act(`${base}/decision`, { decision: 'approve' })}>
+              <Button
+                appearance="primary"
+                icon={<CheckmarkRegular />}
+                disabled={busy}
+                onClick={() => act(`${base}/decision`, { decision: 'approve' })}
+              >
                 Approve
               </Button>
             ) : null}
             {data.can.reject ? (
-              <Button icon={<DismissRegular />} disabled={busy} onClick={() => act(`${base}/decision`, { decision: 'reject' })}>
+              <Button
+                icon={<DismissRegular />}
+                disabled={busy}
+                onClick={() => act(`${base}/decision`, { decision: 'reject' })}
+              >
                 Reject
               </Button>
             ) : null}
@@ -102,10 +124,16 @@ export function RestoreDetailPage({ id }: { id: string }) {
             ) : null}
             {finished ? (
               <>
-                <Button icon={<ArrowDownloadRegular />} onClick={() => download(`${base}/result?format=json`, 'result.json')}>
+                <Button
+                  icon={<ArrowDownloadRegular />}
+                  onClick={() => download(`${base}/result?format=json`, 'result.json')}
+                >
                   JSON
                 </Button>
-                <Button icon={<ArrowDownloadRegular />} onClick={() => download(`${base}/result?format=csv`, 'result.csv')}>
+                <Button
+                  icon={<ArrowDownloadRegular />}
+                  onClick={() => download(`${base}/result?format=csv`, 'result.csv')}
+                >
                   CSV
                 </Button>
               </>
@@ -128,27 +156,42 @@ export function RestoreDetailPage({ id }: { id: string }) {
         <MessageBar intent="info">
           <MessageBarBody>
             Waiting for {data.requiredApprovals - data.approvals} more approval
-            {data.requiredApprovals - data.approvals === 1 ? '' : 's'} from another admin. Expires {formatDateTime(data.expiresAt)}.
+            {data.requiredApprovals - data.approvals === 1 ? '' : 's'} from another admin. Expires{' '}
+            {formatDateTime(data.expiresAt)}.
           </MessageBarBody>
         </MessageBar>
       ) : null}
       {data.status === 'running' || data.status === 'approved' ? (
         <Card className={styles.card} aria-live="polite">
           <Text>
-            {data.status === 'approved' ? 'Approved; waiting for the worker…' : `Running: ${data.progress.done} of ${data.progress.steps} steps`}
+            {data.status === 'approved'
+              ? 'Approved; waiting for the worker…'
+              : `Running: ${data.progress.done} of ${data.progress.steps} steps`}
           </Text>
-          <ProgressBar value={data.progress.steps ? data.progress.done / data.progress.steps : undefined} thickness="large" aria-label="Restore progress" />
+          <ProgressBar
+            value={data.progress.steps ? data.progress.done / data.progress.steps : undefined}
+            thickness="large"
+            aria-label="Restore progress"
+          />
         </Card>
       ) : null}
 
       <div className={styles.grid}>
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Request</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Request
+              </Text>
+            }
+          />
           <Text>Point in time: {formatDateTime(data.at)}</Text>
           <ul className={styles.list}>
             {data.objects.map((o) => (
               <li key={o.objectId}>
-                <NavLink to={`/objects/${o.objectType}/${encodeURIComponent(o.objectId)}`}>{o.displayName}</NavLink>{' '}
+                <NavLink to={`/objects/${o.objectType}/${encodeURIComponent(o.objectId)}`}>
+                  {o.displayName}
+                </NavLink>{' '}
                 <span className={styles.muted}>({o.objectType})</span>
               </li>
             ))}
@@ -162,7 +205,13 @@ export function RestoreDetailPage({ id }: { id: string }) {
           </Text>
         </Card>
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Approvals</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Approvals
+              </Text>
+            }
+          />
           <Text>
             {data.approvals} of {data.requiredApprovals} needed
           </Text>
@@ -181,7 +230,13 @@ export function RestoreDetailPage({ id }: { id: string }) {
         </Card>
         {result ? (
           <Card className={styles.card} data-testid="restore-result">
-            <CardHeader header={<Text as="h2" weight="semibold" size={400}>Result</Text>} />
+            <CardHeader
+              header={
+                <Text as="h2" weight="semibold" size={400}>
+                  Result
+                </Text>
+              }
+            />
             <div className={styles.totals}>
               <span>
                 <span className={styles.big}>{result.totals.done ?? 0}</span>done

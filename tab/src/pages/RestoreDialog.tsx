@@ -12,9 +12,9 @@ import {
   DialogTitle,
   Field,
   Input,
-  makeStyles,
   MessageBar,
   MessageBarBody,
+  makeStyles,
   Spinner,
   Table,
   TableBody,
@@ -35,7 +35,12 @@ import { useRouter } from '../router.tsx';
 const useStyles = makeStyles({
   surface: { maxWidth: '860px', width: '90vw' },
   options: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: `0 ${tokens.spacingHorizontalL}` },
-  asNew: { display: 'flex', gap: tokens.spacingHorizontalM, marginTop: tokens.spacingVerticalS, flexWrap: 'wrap' },
+  asNew: {
+    display: 'flex',
+    gap: tokens.spacingHorizontalM,
+    marginTop: tokens.spacingVerticalS,
+    flexWrap: 'wrap',
+  },
   section: { marginTop: tokens.spacingVerticalL },
   value: { whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
   after: { color: tokens.colorPaletteRedForeground1, fontWeight: tokens.fontWeightSemibold },
@@ -102,7 +107,9 @@ export function RestoreDialog(props: {
     setBusy('preview');
     setError(undefined);
     try {
-      setPlan((await api<{ plan: Plan }>('/api/tab/restores/preview', { method: 'POST', body: body() })).plan);
+      setPlan(
+        (await api<{ plan: Plan }>('/api/tab/restores/preview', { method: 'POST', body: body() })).plan,
+      );
     } catch (e) {
       setError(e);
     } finally {
@@ -130,18 +137,36 @@ export function RestoreDialog(props: {
           <DialogTitle>Restore {props.displayName}</DialogTitle>
           <DialogContent>
             <Text as="p">
-              Restore the version captured <strong>{formatDateTime(props.version.capturedAt)}</strong>. A second admin must
-              approve before anything is written.
+              Restore the version captured <strong>{formatDateTime(props.version.capturedAt)}</strong>. A
+              second admin must approve before anything is written.
             </Text>
             <fieldset className={styles.options} style={{ border: 0, padding: 0 }}>
               <legend className={styles.muted}>Restore options</legend>
-              <Checkbox label="With object (properties; recreated if gone)" checked={options.withObject} onChange={set('withObject')} />
-              <Checkbox label="With memberships" checked={options.withMemberships} onChange={set('withMemberships')} />
-              <Checkbox label="With role assignments" checked={options.withRoleAssignments} onChange={set('withRoleAssignments')} />
+              <Checkbox
+                label="With object (properties; recreated if gone)"
+                checked={options.withObject}
+                onChange={set('withObject')}
+              />
+              <Checkbox
+                label="With memberships"
+                checked={options.withMemberships}
+                onChange={set('withMemberships')}
+              />
+              <Checkbox
+                label="With role assignments"
+                checked={options.withRoleAssignments}
+                onChange={set('withRoleAssignments')}
+              />
               <Checkbox label="With owners" checked={options.withOwners} onChange={set('withOwners')} />
-              {isUser ? <Checkbox label="Block sign-in" checked={options.blockSignIn} onChange={set('blockSignIn')} /> : null}
               {isUser ? (
-                <Checkbox label="Report authentication methods" checked={options.withAuthMethods} onChange={set('withAuthMethods')} />
+                <Checkbox label="Block sign-in" checked={options.blockSignIn} onChange={set('blockSignIn')} />
+              ) : null}
+              {isUser ? (
+                <Checkbox
+                  label="Report authentication methods"
+                  checked={options.withAuthMethods}
+                  onChange={set('withAuthMethods')}
+                />
               ) : null}
               <Checkbox
                 label="As a new object (new id)"
@@ -159,7 +184,11 @@ export function RestoreDialog(props: {
                 </Field>
                 {isUser ? (
                   <Field label="New user principal name" required>
-                    <Input value={newUpn} onChange={(_e, d) => setNewUpn(d.value)} placeholder="name@contoso.com" />
+                    <Input
+                      value={newUpn}
+                      onChange={(_e, d) => setNewUpn(d.value)}
+                      placeholder="name@contoso.com"
+                    />
                   </Field>
                 ) : null}
               </div>
@@ -179,7 +208,9 @@ export function RestoreDialog(props: {
                 ))}
                 {plan.missingPermissions.length ? (
                   <MessageBar intent="error">
-                    <MessageBarBody>The restore app lacks: {plan.missingPermissions.join(', ')}</MessageBarBody>
+                    <MessageBarBody>
+                      The restore app lacks: {plan.missingPermissions.join(', ')}
+                    </MessageBarBody>
                   </MessageBar>
                 ) : null}
                 {diff.map((d) => (
@@ -187,7 +218,11 @@ export function RestoreDialog(props: {
                     <Text as="p">
                       {d.displayName}: live object is{' '}
                       <Badge appearance="tint" color={d.liveState === 'live' ? 'success' : 'danger'}>
-                        {d.liveState === 'live' ? 'present' : d.liveState === 'softDeleted' ? 'in the recycle bin' : 'gone'}
+                        {d.liveState === 'live'
+                          ? 'present'
+                          : d.liveState === 'softDeleted'
+                            ? 'in the recycle bin'
+                            : 'gone'}
                       </Badge>
                     </Text>
                     {d.changes.length ? (
@@ -203,10 +238,17 @@ export function RestoreDialog(props: {
                           {d.changes.map((c) => (
                             <TableRow key={c.property}>
                               <TableCell>
-                                {c.property} {c.writable ? null : <Badge size="small" appearance="outline">read-only</Badge>}
+                                {c.property}{' '}
+                                {c.writable ? null : (
+                                  <Badge size="small" appearance="outline">
+                                    read-only
+                                  </Badge>
+                                )}
                               </TableCell>
                               <TableCell className={styles.value}>{formatValue(c.before)}</TableCell>
-                              <TableCell className={`${styles.value} ${styles.after}`}>{formatValue(c.after)}</TableCell>
+                              <TableCell className={`${styles.value} ${styles.after}`}>
+                                {formatValue(c.after)}
+                              </TableCell>
                             </TableRow>
                           ))}
                         </TableBody>

@@ -4,13 +4,13 @@ import {
   Button,
   makeStyles,
   Tab,
+  TabList,
   Table,
   TableBody,
   TableCell,
   TableHeader,
   TableHeaderCell,
   TableRow,
-  TabList,
   Text,
   tokens,
 } from '@fluentui/react-components';
@@ -62,8 +62,15 @@ export function RestoresPage() {
 
   return (
     <>
-      <PageHeader title="Restore requests" subtitle="Every restore needs the approval of a second admin before it runs" />
-      <TabList className={styles.tabs} selectedValue={filter} onTabSelect={(_e, d) => setFilter(d.value as Filter)}>
+      <PageHeader
+        title="Restore requests"
+        subtitle="Every restore needs the approval of a second admin before it runs"
+      />
+      <TabList
+        className={styles.tabs}
+        selectedValue={filter}
+        onTabSelect={(_e, d) => setFilter(d.value as Filter)}
+      >
         <Tab value="all">All</Tab>
         <Tab value="pending">Waiting for approval</Tab>
         <Tab value="active">In progress</Tab>
@@ -71,7 +78,9 @@ export function RestoresPage() {
       </TabList>
       <ErrorBar error={error ?? actionError} />
       {!data ? <Loading /> : null}
-      {data && data.items.length === 0 ? <Text className={styles.muted}>No restore requests here.</Text> : null}
+      {data && data.items.length === 0 ? (
+        <Text className={styles.muted}>No restore requests here.</Text>
+      ) : null}
       {data && data.items.length > 0 ? (
         <Table className={styles.table} aria-label="Restore requests">
           <TableHeader>
@@ -104,7 +113,11 @@ export function RestoresPage() {
                 <TableCell>
                   <div className={styles.actions}>
                     {r.can.approve ? (
-                      <Button size="small" appearance="primary" onClick={() => decide(r.restoreId, 'approve')}>
+                      <Button
+                        size="small"
+                        appearance="primary"
+                        onClick={() => decide(r.restoreId, 'approve')}
+                      >
                         Approve
                       </Button>
                     ) : null}

@@ -9,9 +9,9 @@ import {
   Dropdown,
   Field,
   Input,
-  makeStyles,
   MessageBar,
   MessageBarBody,
+  makeStyles,
   Option,
   Switch,
   Text,
@@ -36,7 +36,11 @@ const ROLES: { id: string; name: string }[] = [
 ];
 
 const useStyles = makeStyles({
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: tokens.spacingHorizontalL },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+  },
   card: { padding: tokens.spacingHorizontalL, gap: tokens.spacingVerticalM },
   consentRow: {
     display: 'flex',
@@ -66,7 +70,15 @@ export function SettingsPage() {
   const [saveError, setSaveError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
   useEffect(() => {
-    if (data) setDraft({ scope: data.scope, schedule: data.schedule, retentionDays: data.retentionDays, alerts: data.alerts, approval: data.approval, admins: data.admins });
+    if (data)
+      setDraft({
+        scope: data.scope,
+        schedule: data.schedule,
+        retentionDays: data.retentionDays,
+        alerts: data.alerts,
+        approval: data.approval,
+        admins: data.admins,
+      });
   }, [data]);
 
   if (!data || !draft) return error ? <ErrorBar error={error} /> : <Loading />;
@@ -86,7 +98,11 @@ export function SettingsPage() {
           scope: draft.scope,
           schedule: draft.schedule,
           retentionDays: draft.retentionDays,
-          alerts: { mode: draft.alerts.mode, reminderMinutes: draft.alerts.reminderMinutes, channelConversationId: draft.alerts.channelConversationId ?? null },
+          alerts: {
+            mode: draft.alerts.mode,
+            reminderMinutes: draft.alerts.reminderMinutes,
+            channelConversationId: draft.alerts.channelConversationId ?? null,
+          },
           approval: draft.approval,
           admins: { groupId: draft.admins.groupId || null, roleTemplateIds: draft.admins.roleTemplateIds },
         },
@@ -112,7 +128,8 @@ export function SettingsPage() {
     }
   };
 
-  const num = (value: string, fallback: number) => (Number.isFinite(Number(value)) && value !== '' ? Number(value) : fallback);
+  const num = (value: string, fallback: number) =>
+    Number.isFinite(Number(value)) && value !== '' ? Number(value) : fallback;
 
   return (
     <>
@@ -127,7 +144,9 @@ export function SettingsPage() {
       />
       {readOnly ? (
         <MessageBar intent="info">
-          <MessageBarBody>You can view these settings. Only admins of this tenant can change them.</MessageBarBody>
+          <MessageBarBody>
+            You can view these settings. Only admins of this tenant can change them.
+          </MessageBarBody>
         </MessageBar>
       ) : null}
       <ErrorBar error={saveError} title="Not saved" />
@@ -138,7 +157,18 @@ export function SettingsPage() {
       ) : null}
       <div className={styles.grid} style={{ marginTop: 12 }}>
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Admin consent</Text>} description={<Text className={styles.muted}>The backup app only reads; the restore app writes, and only for approved restores.</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Admin consent
+              </Text>
+            }
+            description={
+              <Text className={styles.muted}>
+                The backup app only reads; the restore app writes, and only for approved restores.
+              </Text>
+            }
+          />
           {(['backup', 'restore'] as const).map((app) => {
             const c = data.consent[`${app}App`];
             return (
@@ -147,7 +177,12 @@ export function SettingsPage() {
                   <Text weight="semibold" block>
                     {app === 'backup' ? 'Backup app (read)' : 'Restore app (write)'}
                   </Text>
-                  <Badge appearance="tint" color={c.state === 'granted' ? 'success' : c.state === 'refused' ? 'danger' : 'informative'}>
+                  <Badge
+                    appearance="tint"
+                    color={
+                      c.state === 'granted' ? 'success' : c.state === 'refused' ? 'danger' : 'informative'
+                    }
+                  >
                     {CONSENT_LABEL[c.state]}
                   </Badge>{' '}
                   {c.at ? <Text className={styles.muted}>{formatDateTime(c.at)}</Text> : null}
@@ -166,7 +201,16 @@ export function SettingsPage() {
         </Card>
 
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Backup scope</Text>} description={<Text className={styles.muted}>Each selected type is backed up for the whole tenant.</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Backup scope
+              </Text>
+            }
+            description={
+              <Text className={styles.muted}>Each selected type is backed up for the whole tenant.</Text>
+            }
+          />
           <div className={styles.scope}>
             {(Object.keys(TYPE_LABELS) as ObjectType[]).map((t) => (
               <Switch
@@ -181,32 +225,77 @@ export function SettingsPage() {
         </Card>
 
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Schedule and retention</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Schedule and retention
+              </Text>
+            }
+          />
           <div className={styles.row}>
             <Field label="Incremental backup every (minutes)" className={styles.field}>
-              <Input type="number" min={5} max={1440} disabled={readOnly} value={String(draft.schedule.incrementalMinutes)} onChange={(_e, d) => update({ schedule: { ...draft.schedule, incrementalMinutes: num(d.value, 15) } })} />
+              <Input
+                type="number"
+                min={5}
+                max={1440}
+                disabled={readOnly}
+                value={String(draft.schedule.incrementalMinutes)}
+                onChange={(_e, d) =>
+                  update({ schedule: { ...draft.schedule, incrementalMinutes: num(d.value, 15) } })
+                }
+              />
             </Field>
             <Field label="Full backup (cron, UTC)" className={styles.field}>
-              <Input disabled={readOnly} value={draft.schedule.fullCron} onChange={(_e, d) => update({ schedule: { ...draft.schedule, fullCron: d.value } })} />
+              <Input
+                disabled={readOnly}
+                value={draft.schedule.fullCron}
+                onChange={(_e, d) => update({ schedule: { ...draft.schedule, fullCron: d.value } })}
+              />
             </Field>
           </div>
           <div className={styles.row}>
             <Field label="Keep versions for (days)" className={styles.field}>
-              <Input type="number" min={7} max={3650} disabled={readOnly} value={String(draft.retentionDays)} onChange={(_e, d) => update({ retentionDays: num(d.value, 365) })} />
+              <Input
+                type="number"
+                min={7}
+                max={3650}
+                disabled={readOnly}
+                value={String(draft.retentionDays)}
+                onChange={(_e, d) => update({ retentionDays: num(d.value, 365) })}
+              />
             </Field>
-            <Switch label="Pause scheduled backups" disabled={readOnly} checked={draft.schedule.paused} onChange={(_e, d) => update({ schedule: { ...draft.schedule, paused: d.checked } })} />
+            <Switch
+              label="Pause scheduled backups"
+              disabled={readOnly}
+              checked={draft.schedule.paused}
+              onChange={(_e, d) => update({ schedule: { ...draft.schedule, paused: d.checked } })}
+            />
           </div>
         </Card>
 
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Alerts</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Alerts
+              </Text>
+            }
+          />
           <div className={styles.row}>
             <Field label="Post to the channel" className={styles.field}>
               <Dropdown
                 disabled={readOnly}
-                value={draft.alerts.mode === 'failures' ? 'Failures only' : draft.alerts.mode === 'every-run' ? 'After every run' : 'Daily digest'}
+                value={
+                  draft.alerts.mode === 'failures'
+                    ? 'Failures only'
+                    : draft.alerts.mode === 'every-run'
+                      ? 'After every run'
+                      : 'Daily digest'
+                }
                 selectedOptions={[draft.alerts.mode]}
-                onOptionSelect={(_e, d) => update({ alerts: { ...draft.alerts, mode: d.optionValue as Draft['alerts']['mode'] } })}
+                onOptionSelect={(_e, d) =>
+                  update({ alerts: { ...draft.alerts, mode: d.optionValue as Draft['alerts']['mode'] } })
+                }
               >
                 <Option value="failures">Failures only</Option>
                 <Option value="every-run">After every run</Option>
@@ -214,19 +303,40 @@ export function SettingsPage() {
               </Dropdown>
             </Field>
             <Field label="Remind about a lasting failure after (minutes)" className={styles.field}>
-              <Input type="number" min={15} disabled={readOnly} value={String(draft.alerts.reminderMinutes)} onChange={(_e, d) => update({ alerts: { ...draft.alerts, reminderMinutes: num(d.value, 240) } })} />
+              <Input
+                type="number"
+                min={15}
+                disabled={readOnly}
+                value={String(draft.alerts.reminderMinutes)}
+                onChange={(_e, d) =>
+                  update({ alerts: { ...draft.alerts, reminderMinutes: num(d.value, 240) } })
+                }
+              />
             </Field>
           </div>
           <Field label="Channel for approvals and alerts">
             <Dropdown
               disabled={readOnly || data.channels.length === 0}
-              placeholder={data.channels.length ? 'Choose a channel' : 'Install the app in a team to choose a channel'}
-              value={draft.alerts.channelConversationId ? (data.channels.find((c) => c.conversationId === draft.alerts.channelConversationId)?.conversationType ?? 'channel') : ''}
+              placeholder={
+                data.channels.length ? 'Choose a channel' : 'Install the app in a team to choose a channel'
+              }
+              value={
+                draft.alerts.channelConversationId
+                  ? (data.channels.find((c) => c.conversationId === draft.alerts.channelConversationId)
+                      ?.conversationType ?? 'channel')
+                  : ''
+              }
               selectedOptions={draft.alerts.channelConversationId ? [draft.alerts.channelConversationId] : []}
-              onOptionSelect={(_e, d) => update({ alerts: { ...draft.alerts, channelConversationId: d.optionValue } })}
+              onOptionSelect={(_e, d) =>
+                update({ alerts: { ...draft.alerts, channelConversationId: d.optionValue } })
+              }
             >
               {data.channels.map((c) => (
-                <Option key={c.conversationId} value={c.conversationId} text={`${c.conversationType} ${c.conversationId}`}>
+                <Option
+                  key={c.conversationId}
+                  value={c.conversationId}
+                  text={`${c.conversationType} ${c.conversationId}`}
+                >
                   {`${c.conversationType} · installed ${formatDateTime(c.installedAt)}`}
                 </Option>
               ))}
@@ -235,21 +345,66 @@ export function SettingsPage() {
         </Card>
 
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Approval policy</Text>} description={<Text className={styles.muted}>The requester can never approve their own restore.</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Approval policy
+              </Text>
+            }
+            description={
+              <Text className={styles.muted}>The requester can never approve their own restore.</Text>
+            }
+          />
           <div className={styles.row}>
             <Field label="Approvals needed" className={styles.field}>
-              <Input type="number" min={1} max={5} disabled={readOnly} value={String(draft.approval.approversNeeded)} onChange={(_e, d) => update({ approval: { ...draft.approval, approversNeeded: num(d.value, 1) } })} />
+              <Input
+                type="number"
+                min={1}
+                max={5}
+                disabled={readOnly}
+                value={String(draft.approval.approversNeeded)}
+                onChange={(_e, d) =>
+                  update({ approval: { ...draft.approval, approversNeeded: num(d.value, 1) } })
+                }
+              />
             </Field>
             <Field label="Request expires after (hours)" className={styles.field}>
-              <Input type="number" min={1} max={720} disabled={readOnly} value={String(draft.approval.expiryHours)} onChange={(_e, d) => update({ approval: { ...draft.approval, expiryHours: num(d.value, 24) } })} />
+              <Input
+                type="number"
+                min={1}
+                max={720}
+                disabled={readOnly}
+                value={String(draft.approval.expiryHours)}
+                onChange={(_e, d) =>
+                  update({ approval: { ...draft.approval, expiryHours: num(d.value, 24) } })
+                }
+              />
             </Field>
           </div>
         </Card>
 
         <Card className={styles.card}>
-          <CardHeader header={<Text as="h2" weight="semibold" size={400}>Who is an admin</Text>} description={<Text className={styles.muted}>Members of the admin group and holders of the selected roles can request and approve restores.</Text>} />
+          <CardHeader
+            header={
+              <Text as="h2" weight="semibold" size={400}>
+                Who is an admin
+              </Text>
+            }
+            description={
+              <Text className={styles.muted}>
+                Members of the admin group and holders of the selected roles can request and approve restores.
+              </Text>
+            }
+          />
           <Field label="Admin group object id">
-            <Input disabled={readOnly} value={draft.admins.groupId ?? ''} placeholder="00000000-0000-0000-0000-000000000000" onChange={(_e, d) => update({ admins: { ...draft.admins, groupId: d.value.trim() || undefined } })} />
+            <Input
+              disabled={readOnly}
+              value={draft.admins.groupId ?? ''}
+              placeholder="00000000-0000-0000-0000-000000000000"
+              onChange={(_e, d) =>
+                update({ admins: { ...draft.admins, groupId: d.value.trim() || undefined } })
+              }
+            />
           </Field>
           <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
             <legend>Directory roles</legend>
@@ -263,7 +418,9 @@ export function SettingsPage() {
                   update({
                     admins: {
                       ...draft.admins,
-                      roleTemplateIds: d.checked ? [...draft.admins.roleTemplateIds, r.id] : draft.admins.roleTemplateIds.filter((x) => x !== r.id),
+                      roleTemplateIds: d.checked
+                        ? [...draft.admins.roleTemplateIds, r.id]
+                        : draft.admins.roleTemplateIds.filter((x) => x !== r.id),
                     },
                   })
                 }

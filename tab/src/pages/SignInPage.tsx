@@ -20,8 +20,8 @@ export function SignInPage() {
           Entra Backup
         </Text>
         <Text className={styles.muted}>
-          Back up your Microsoft Entra ID directory and restore what was lost. Sign in with your work account to see
-          your organization's backups.
+          Back up your Microsoft Entra ID directory and restore what was lost. Sign in with your work account
+          to see your organization's backups.
         </Text>
         <Button appearance="primary" as="a" href={signInUrl()}>
           Sign in

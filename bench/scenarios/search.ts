@@ -1,0 +1,142 @@
+// Scenario 3: search over the backed-up users (100,000 in the full run): p50/p99 of prefix,
+// substring and object-id queries as the tab and the bot send them (listObjects, 25 per page),
+// on the SQLite store and on the Cosmos-protocol test server (@vercel/cosmosdb-server, an
+// in-memory emulator: its figures show the store's query shapes work, not Azure's latency).
+// Floor: a point read of one object by id on the same store.
+import { openStore } from '../../src/store/open-store.ts';
+import type { ObjectRecord, Store } from '../../src/store/store.ts';
+import { startCosmosServer } from '../../tests/helpers/cosmos-server.ts';
+import { type BenchContext, requireTenant, type Scenario } from '../lib/bench-context.ts';
+import { ratio } from '../lib/lower-bounds.ts';
+import type { ScenarioResult } from '../lib/report.ts';
+import { type LatencySummary, summarize, timed } from '../lib/stats.ts';
+import { spread } from '../lib/tenant-writes.ts';
+
+interface Queries {
+  prefix: string[];
+  substring: string[];
+  id: string[];
+}
+
+/** Queries from real users: a name's first 3 letters, 5 letters from inside the UPN, a full id. */
+export function queriesFrom(users: ObjectRecord[], count: number): Queries {
+  const picked = spread(users, count);
+  return {
+    prefix: picked.map((u) => u.displayName.toLowerCase().slice(0, 3)),
+    substring: picked.map((u) => {
+      const local = String(u.summary.userPrincipalName ?? u.displayName).split('@')[0].toLowerCase();
+      const start = Math.max(0, Math.floor(local.length / 2) - 2);
+      return local.slice(start, start + 5);
+    }),
+    id: picked.map((u) => u.objectId),
+  };
+}
+
+/** The emulator scans documents in JavaScript: fewer queries keep the run short. */
+function cosmosQueries(ctx: BenchContext): number {
+  return Math.min(ctx.sizes.searchQueries, ctx.quick ? 20 : 60);
+}
+
+async function allUsers(store: Store, tenantId: string): Promise<ObjectRecord[]> {
+  const users: ObjectRecord[] = [];
+  let continuation: string | undefined;
+  do {
+    const page = await store.listObjects(tenantId, { type: 'user', deleted: 'all', limit: 1000, continuation });
+    users.push(...page.items);
+    continuation = page.continuation;
+  } while (continuation);
+  return users;
+}
+
+async function measure(
+  store: Store,
+  tenantId: string,
+  queries: Queries,
+): Promise<Record<'prefix' | 'substring' | 'id' | 'pointRead', LatencySummary> & { emptyResults: number }> {
+  const out: Partial<Record<'prefix' | 'substring' | 'id' | 'pointRead', LatencySummary>> = {};
+  let emptyResults = 0;
+  for (const kind of ['prefix', 'substring', 'id'] as const) {
+    const samples: number[] = [];
+    for (const q of queries[kind]) {
+      const { value, ms } = await timed(() => store.listObjects(tenantId, { type: 'user', search: q, limit: 25 }));
+      if (value.items.length === 0) emptyResults++;
+      samples.push(ms);
+    }
+    out[kind] = summarize(samples);
+  }
+  const points: number[] = [];
+  for (const id of queries.id) {
+    points.push((await timed(() => store.getObject(tenantId, 'user', id))).ms);
+  }
+  out.pointRead = summarize(points);
+  return { ...(out as Record<'prefix' | 'substring' | 'id' | 'pointRead', LatencySummary>), emptyResults };
+}
+
+/** Copies the user records into another store (objects only: what search reads). */
+async function copyUsers(users: ObjectRecord[], target: Store, tenantId: string): Promise<void> {
+  for (let i = 0; i < users.length; i += 100) {
+    await target.commitPage(tenantId, { versions: [], objects: users.slice(i, i + 100), edgesAdded: [], edgesRemoved: [] });
+  }
+}
+
+export const searchScenario: Scenario = {
+  name: 'search',
+  title: 'Search (prefix, substring, id)',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const { runtime, tenantId } = requireTenant(ctx);
+    if (!ctx.backedUp) throw new Error('needs the full backup of scenario 1');
+    const users = await allUsers(runtime.store, tenantId);
+    const queries = queriesFrom(users, ctx.sizes.searchQueries);
+    const sqlite = await measure(runtime.store, tenantId, queries);
+
+    // Cosmos-protocol server: the same users, fewer queries (the emulator scans in JavaScript).
+    const server = await startCosmosServer();
+    let cosmos: Awaited<ReturnType<typeof measure>> | undefined;
+    let copyMs = 0;
+    try {
+      const store = await openStore({
+        dataDir: ctx.dataDir,
+        cosmos: { endpoint: server.endpoint, key: server.key, database: 'bench', caPem: server.caPem },
+      });
+      try {
+        copyMs = (await timed(() => copyUsers(users, store, tenantId))).ms;
+        const fewer = cosmosQueries(ctx);
+        cosmos = await measure(store, tenantId, {
+          prefix: queries.prefix.slice(0, fewer),
+          substring: queries.substring.slice(0, fewer),
+          id: queries.id.slice(0, fewer),
+        });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await server.stop();
+    }
+    const worstSqliteP99 = Math.max(sqlite.prefix.p99Ms, sqlite.substring.p99Ms, sqlite.id.p99Ms);
+    return {
+      scenario: 'search',
+      status: sqlite.emptyResults === 0 ? 'ok' : 'failed',
+      ...(sqlite.emptyResults === 0 ? {} : { reason: `${sqlite.emptyResults} queries for existing users found nothing` }),
+      // Worst SQLite p99 against the p99 of a point read by id (the least a query can cost).
+      ratioToLowerBound: ratio(worstSqliteP99, sqlite.pointRead.p99Ms),
+      users: users.length,
+      sqlitePrefixP50Ms: sqlite.prefix.p50Ms,
+      sqlitePrefixP99Ms: sqlite.prefix.p99Ms,
+      sqliteSubstringP50Ms: sqlite.substring.p50Ms,
+      sqliteSubstringP99Ms: sqlite.substring.p99Ms,
+      sqliteIdP50Ms: sqlite.id.p50Ms,
+      sqliteIdP99Ms: sqlite.id.p99Ms,
+      sqlitePointReadP99Ms: sqlite.pointRead.p99Ms,
+      cosmosPrefixP50Ms: cosmos?.prefix.p50Ms,
+      cosmosPrefixP99Ms: cosmos?.prefix.p99Ms,
+      cosmosSubstringP50Ms: cosmos?.substring.p50Ms,
+      cosmosSubstringP99Ms: cosmos?.substring.p99Ms,
+      cosmosIdP50Ms: cosmos?.id.p50Ms,
+      cosmosIdP99Ms: cosmos?.id.p99Ms,
+      cosmosPointReadP99Ms: cosmos?.pointRead.p99Ms,
+      cosmosEmptyResults: cosmos?.emptyResults,
+      cosmosLoadMs: Math.round(copyMs),
+      queriesPerKind: { sqlite: queries.id.length, cosmos: cosmosQueries(ctx) },
+    };
+  },
+};

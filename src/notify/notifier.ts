@@ -1,0 +1,214 @@
+// Proactive messages: run results and alerts in the tenant's channel, approval cards updated in
+// place as a restore moves on, expiry of stale requests. Driven by in-process ProductEvents and
+// a store poll (a worker in another process emits nothing here: the poll sees its runs). Each
+// run is posted at most once across any number of web processes: the notifier first claims it
+// by setting `run.notifiedAt` with compare-and-swap, and only the winner posts.
+
+import { botLinks } from '../../bot/bot-env.ts';
+import type { ConnectorSender, ConversationAddress, OutboundMessage } from '../../bot/bot-types.ts';
+import { updatePostedCard } from '../../bot/card-actions.ts';
+import type { AppContext } from '../app-context.ts';
+import { expireRestores } from '../approvals/approval-service.ts';
+import { ensureTenant } from '../settings/tenant-settings.ts';
+import {
+  type RestoreRecord,
+  type RunRecord,
+  StoreConflictError,
+  type TenantSettings,
+} from '../store/store.ts';
+import { decideAlert, recordAlert, systemActor } from './run-alerts.ts';
+import { digestCard, runCard } from './run-cards.ts';
+
+export interface NotifierOptions {
+  /** Seconds between store polls (default 30; 0 = no timer, call tick()). */
+  pollSeconds?: number;
+  /** Runs finished longer ago than this are never posted (default 24 h): no backlog flood. */
+  maxAgeMinutes?: number;
+}
+
+export interface Notifier {
+  /** One pass: expire requests, post unnotified runs, refresh changed approval cards, digests. */
+  tick(): Promise<void>;
+  /** Posts one finished run now (what the event listener calls). */
+  notifyRun(run: RunRecord): Promise<'posted' | 'skipped' | 'claimed-elsewhere'>;
+  stop(): Promise<void>;
+}
+
+const FINISHED = new Set(['succeeded', 'partial', 'failed']);
+const CARD_STATES = new Set<RestoreRecord['status']>([
+  'pending',
+  'approved',
+  'rejected',
+  'cancelled',
+  'expired',
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+]);
+
+export function channelAddress(settings: TenantSettings): ConversationAddress | undefined {
+  const id = settings.alerts.channelConversationId;
+  const ref = id
+    ? settings.conversations[id]
+    : Object.values(settings.conversations).find((c) => c.conversationType === 'channel');
+  return ref
+    ? { serviceUrl: ref.serviceUrl, conversationId: ref.conversationId, tenantId: settings.tenantId }
+    : undefined;
+}
+
+export function startNotifier(
+  ctx: AppContext,
+  connector: ConnectorSender,
+  options: NotifierOptions = {},
+): Notifier {
+  const links = botLinks(ctx);
+  const maxAgeMs = (options.maxAgeMinutes ?? 24 * 60) * 60_000;
+  const cardSignatures = new Map<string, string>();
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  async function post(settings: TenantSettings, message: OutboundMessage): Promise<boolean> {
+    const address = channelAddress(settings);
+    if (!address) {
+      ctx.log.info(
+        { tenantId: settings.tenantId },
+        'notify: no channel to post to (app not installed in a team yet)',
+      );
+      return false;
+    }
+    await connector.send(address, message);
+    return true;
+  }
+
+  async function notifyRun(candidate: RunRecord): Promise<'posted' | 'skipped' | 'claimed-elsewhere'> {
+    const run = await ctx.store.getRun(candidate.tenantId, candidate.runId);
+    if (!run || run.notifiedAt || !FINISHED.has(run.status)) return 'skipped';
+    const finishedAt = new Date(run.finishedAt ?? run.createdAt).getTime();
+    const nowIso = ctx.now().toISOString();
+    let claimed: RunRecord;
+    try {
+      claimed = await ctx.store.updateRun({ ...run, notifiedAt: nowIso }, run.etag ?? '');
+    } catch (error) {
+      if (error instanceof StoreConflictError) return 'claimed-elsewhere';
+      throw error;
+    }
+    if (ctx.now().getTime() - finishedAt > maxAgeMs) return 'skipped';
+    const settings = await ensureTenant(ctx.store, claimed.tenantId, ctx.now());
+    const decision = await decideAlert(ctx, settings, claimed);
+    if (!decision) return 'skipped';
+    // Alerts and "recovered" always go out; plain results only in every-run mode (decided above).
+    let posted = false;
+    try {
+      posted = await post(
+        settings,
+        runCard(claimed, decision, links.dashboardUrl, settings.alerts.reminderMinutes),
+      );
+    } catch (error) {
+      ctx.log.error(
+        { err: error instanceof Error ? error.message : String(error), runId: claimed.runId },
+        'notify: posting failed',
+      );
+    }
+    await recordAlert(ctx, claimed, decision, posted);
+    return posted ? 'posted' : 'skipped';
+  }
+
+  async function refreshCard(record: RestoreRecord): Promise<void> {
+    if (!record.card || !CARD_STATES.has(record.status)) return;
+    const signature = `${record.status}|${Object.keys(record.stepResults).length}|${record.decisions.length}|${record.updatedAt}`;
+    if (cardSignatures.get(record.restoreId) === signature) return;
+    cardSignatures.set(record.restoreId, signature);
+    await updatePostedCard({ ctx, connector, links }, record);
+  }
+
+  async function digest(settings: TenantSettings): Promise<void> {
+    if (settings.alerts.mode !== 'daily-digest') return;
+    const last = (await ctx.store.listAudit(settings.tenantId, { action: 'notify.digest', limit: 1 }))
+      .items[0];
+    const now = ctx.now().getTime();
+    if (last && now - new Date(last.at).getTime() < 24 * 3_600_000) return;
+    const since = new Date(now - 24 * 3_600_000).toISOString();
+    const runs = (await ctx.store.listRuns(settings.tenantId, { limit: 200 })).filter(
+      (r) => FINISHED.has(r.status) && (r.finishedAt ?? r.createdAt) >= since,
+    );
+    if (!runs.length) return;
+    await ctx.store.appendAudit({
+      tenantId: settings.tenantId,
+      actor: systemActor(settings.tenantId),
+      action: 'notify.digest',
+      details: { runs: runs.length },
+    });
+    await post(settings, digestCard(settings.tenantId, runs, links.dashboardUrl));
+  }
+
+  async function tick(): Promise<void> {
+    if (stopped) return;
+    await expireRestores(ctx);
+    const horizon = new Date(ctx.now().getTime() - maxAgeMs).toISOString();
+    for (const settings of await ctx.store.listTenants()) {
+      const runs = await ctx.store.listRuns(settings.tenantId, {
+        limit: 20,
+        status: ['succeeded', 'partial', 'failed'],
+      });
+      // Oldest first, so alert → reminder → recovered come in the order the runs happened.
+      for (const run of runs
+        .filter((r) => !r.notifiedAt && (r.finishedAt ?? r.createdAt) >= horizon)
+        .reverse()) {
+        await notifyRun(run);
+      }
+      const restores = await ctx.store.listRestores(settings.tenantId, { limit: 20 });
+      for (const record of restores) if (record.updatedAt >= horizon) await refreshCard(record);
+      await digest(settings);
+    }
+  }
+
+  const onRun = (run: RunRecord) => {
+    if (!stopped)
+      track(notifyRun(run)).catch((error: unknown) =>
+        ctx.log.error({ err: String(error) }, 'notify: run event failed'),
+      );
+  };
+  const onRestore = (record: RestoreRecord) => {
+    if (!stopped)
+      track(refreshCard(record)).catch((error: unknown) =>
+        ctx.log.error({ err: String(error) }, 'notify: card update failed'),
+      );
+  };
+  ctx.events.on('run.finished', onRun);
+  ctx.events.on('run.failed', onRun);
+  ctx.events.on('restore.updated', onRestore);
+
+  const pollMs = (options.pollSeconds ?? 30) * 1000;
+  let running: Promise<void> | undefined;
+  const timer =
+    pollMs > 0
+      ? setInterval(() => {
+          running ??= tick()
+            .catch((error: unknown) => ctx.log.error({ err: String(error) }, 'notify: poll failed'))
+            .finally(() => {
+              running = undefined;
+            });
+        }, pollMs)
+      : undefined;
+  timer?.unref();
+
+  return {
+    tick: () => track(tick()),
+    notifyRun: (run) => track(notifyRun(run)),
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      ctx.events.off('run.finished', onRun);
+      ctx.events.off('run.failed', onRun);
+      ctx.events.off('restore.updated', onRestore);
+      await Promise.allSettled([...inFlight, running]);
+    },
+  };
+}

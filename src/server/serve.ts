@@ -1,0 +1,95 @@
+// Starts what a role needs: `web` (bot, tab, API, notifier), `worker` (scheduler, backup and
+// restore workers) or `all` (both, plus the dev tenant when no real tenant is configured).
+import { hostname } from 'node:os';
+import { createBot } from '../../bot/bot-routes.ts';
+import { startScheduler } from '../backup/scheduler.ts';
+import { startWorker } from '../backup/worker.ts';
+import type { Runtime } from '../cli/cli-deps.ts';
+import { type Config, usesDevTenant } from '../config.ts';
+import { startNotifier } from '../notify/notifier.ts';
+import { openRuntime } from '../runtime.ts';
+import { ensureTenant } from '../settings/tenant-settings.ts';
+import { tabRoutes } from '../tab-api/tab-routes.ts';
+import { createHttpServer, listen, type RestifyServer } from './http-server.ts';
+import { startRestorePoller } from './restore-poller.ts';
+
+export type Role = 'all' | 'web' | 'worker';
+
+export interface ServeHandle {
+  runtime: Runtime;
+  /** Base URL of the web role (absent for a worker). */
+  url?: string;
+  /** Every URL worth printing, by name. */
+  urls: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function serve(config: Config, role: Role): Promise<ServeHandle> {
+  const runtime = await openRuntime(config, { startDevTenant: role !== 'worker' || usesDevTenant(config) });
+  const stops: (() => Promise<void>)[] = [];
+  const urls: Record<string, string> = {};
+  const log = runtime.log;
+
+  // The dev tenant's tenants are onboarded with consent already granted, as after the consent step.
+  for (const tenantId of runtime.devTenant?.tenantIds ?? []) {
+    const settings = await ensureTenant(runtime.store, tenantId, runtime.now());
+    if (settings.consent.backupApp.state === 'unknown') {
+      const at = runtime.now().toISOString();
+      await runtime.store.putSettings({
+        ...settings,
+        consent: {
+          backupApp: { state: 'granted', at, by: 'dev tenant' },
+          restoreApp: { state: 'granted', at, by: 'dev tenant' },
+        },
+      });
+    }
+  }
+
+  let server: RestifyServer | undefined;
+  let url: string | undefined;
+  if (role === 'web' || role === 'all') {
+    const bot = createBot(runtime);
+    server = await createHttpServer(runtime, [bot.routes, tabRoutes]);
+    url = await listen(server, config.PORT, config.HOST);
+    const notifier = startNotifier(runtime, bot.connector);
+    stops.push(() => notifier.stop());
+    stops.push(() => new Promise<void>((resolve) => server!.close(() => resolve())));
+    urls.health = `${url}/healthz`;
+    urls.tab = `${url}/tab/`;
+    urls.bot = `${url}/api/messages`;
+    if (bot.mode === 'loopback-anonymous') {
+      log.warn(
+        'BOT_APP_ID is not set: the bot accepts unauthenticated activities from loopback only (development)',
+      );
+    }
+  }
+
+  if (role === 'worker' || role === 'all') {
+    const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
+    const pollMs = config.WORKER_POLL_SECONDS * 1000;
+    const worker = startWorker(runtime, { workerId, pollMs });
+    stops.push(() => worker.stop());
+    const restores = startRestorePoller(runtime, { workerId, pollMs });
+    stops.push(() => restores.stop());
+    if (config.SCHEDULER_ENABLED) {
+      const scheduler = startScheduler(runtime);
+      stops.push(() => scheduler.stop());
+    }
+  }
+
+  if (runtime.devTenant) {
+    urls.devTenantGraph = `${runtime.devTenant.graphUrl}/v1.0`;
+    urls.devTenantAuthority = runtime.devTenant.authorityUrl;
+    urls.devTenantControl = runtime.devTenant.controlUrl;
+  }
+
+  return {
+    runtime,
+    url,
+    urls,
+    async close() {
+      for (const stop of stops.reverse()) await stop();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The product as `npm start` runs it (role all, dev tenant, SQLite), on ephemeral ports.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { type ServeHandle, serve } from '../../src/server/serve.ts';
+
+describe('npm start: the whole product on the embedded defaults', () => {
+  let handle: ServeHandle;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'entra-backup-serve-'));
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      DEV_TENANT_GRAPH_PORT: '0',
+      DEV_TENANT_LOGIN_PORT: '0',
+      DEV_TENANT_USERS: '25',
+      LOG_LEVEL: 'silent',
+      SCHEDULER_ENABLED: 'false',
+    });
+    handle = await serve(config, 'all');
+  });
+
+  afterAll(async () => {
+    await handle?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves /healthz naming the store, the Graph base URL and the token authority, and no secret', async () => {
+    const res = await fetch(`${handle.url}/healthz`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.status).toBe('ok');
+    expect(body.store.kind).toBe('sqlite');
+    expect(body.graphBaseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(body.tokenAuthority).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(body.devTenant).toBe(true);
+    expect(JSON.stringify(body)).not.toMatch(/secret|password|BEGIN/i);
+  });
+
+  it('lists every URL it serves, the dev tenant included', () => {
+    expect(Object.keys(handle.urls)).toEqual(
+      expect.arrayContaining(['health', 'tab', 'bot', 'devTenantGraph', 'devTenantAuthority']),
+    );
+  });
+
+  it('onboards the seeded dev tenant with default settings', async () => {
+    const tenants = await handle.runtime.store.listTenants();
+    expect(tenants.length).toBe(1);
+    expect(tenants[0].schedule.incrementalMinutes).toBe(15);
+  });
+
+  it('answers an unknown path with 404, not a crash', async () => {
+    const res = await fetch(`${handle.url}/nope`);
+    expect(res.status).toBe(404);
+  });
+});

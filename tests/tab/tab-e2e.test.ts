@@ -1,0 +1,259 @@
+// The tab in a real browser (Debian Chromium through playwright-core) against the real product:
+// sign in at the dev tenant's issuer → dashboard with the tenant's figures → search a user by
+// part of the UPN → two versions with the changed value highlighted → request a restore → a
+// second admin approves in their own browser context → done → undo. Every page is screenshot in
+// light and dark (test-results/screenshots/) and checked with axe-core (no serious or critical
+// violation).
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRestoreWorkerOnce } from '../../src/restore/executor.ts';
+import { createTabWorld, type TabWorld } from './tab-world.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const CHANGED_TITLE = 'Chief Restoration Officer';
+
+let world: TabWorld;
+let browser: Browser;
+let worker: NodeJS.Timeout | undefined;
+const axeFindings: string[] = [];
+
+async function buildTab(): Promise<void> {
+  await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'tab/vite.config.ts'],
+    {
+      cwd: ROOT,
+      timeout: 120_000,
+    },
+  );
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
+  const [w] = await Promise.all([createTabWorld(), buildTab(), mkdir(SHOTS, { recursive: true })]);
+  world = w;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  // The restore worker, as the product runs it: approved restores are executed in the background.
+  let busy = false;
+  worker = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await runRestoreWorkerOnce(world.ctx, 'e2e-restore-worker');
+    } finally {
+      busy = false;
+    }
+  }, 400);
+}, 180_000);
+
+afterAll(async () => {
+  if (worker) clearInterval(worker);
+  await browser?.close();
+  await world?.close();
+});
+
+async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { context, page };
+}
+
+/** Screenshots the page in light and dark and runs axe-core in both. */
+async function capture(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (
+              ctx: Document,
+              opts: unknown,
+            ) => Promise<{
+              violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+            }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      });
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+      }));
+    });
+    for (const v of violations) {
+      if (v.impact === 'serious' || v.impact === 'critical')
+        axeFindings.push(`${name} (${scheme}): ${v.id} [${v.impact}] ${v.help} at ${v.targets.join(', ')}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+async function signIn(page: Page, upn: string): Promise<void> {
+  await page.goto(`${world.baseUrl}/tab/`);
+  await page.getByRole('link', { name: 'Sign in' }).waitFor();
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Email or user principal name').fill(upn);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+describe('the tab in a browser', () => {
+  it('walks from sign-in to a restore approved by a second admin, and undoes it', async () => {
+    const { ctx, tenantId } = world;
+    // A change someone made: the backup keeps both versions.
+    const users = (
+      await ctx.store.listObjects(tenantId, { type: 'user', deleted: 'live', sort: 'name', limit: 50 })
+    ).items;
+    const target = users.find(
+      (u) =>
+        ![world.adminA.objectId, world.adminB.objectId].includes(u.objectId) &&
+        String(u.summary.userPrincipalName).includes('@'),
+    );
+    if (!target) throw new Error('no user to restore');
+    const graph = ctx.graph.forRestore(tenantId);
+    const before = await graph.get<{ jobTitle?: string | null }>(
+      `/users/${target.objectId}?$select=jobTitle`,
+    );
+    await graph.patch(`/users/${target.objectId}`, { jobTitle: CHANGED_TITLE });
+    await world.backup();
+
+    const a = await newSession();
+    await a.page.goto(`${world.baseUrl}/tab/`);
+    await a.page.getByRole('link', { name: 'Sign in' }).waitFor();
+    await capture(a.page, '01-sign-in');
+    await signIn(a.page, world.adminA.upn);
+
+    // Dashboard: the dev tenant's figures.
+    const counts = await ctx.store.countObjects(tenantId);
+    const live = Object.values(counts).reduce((n, c) => n + (c?.live ?? 0), 0);
+    await expect.poll(() => a.page.getByTestId('total-live').innerText()).toBe(live.toLocaleString('en-US'));
+    await expect
+      .poll(() => a.page.getByTestId('type-row-user').innerText())
+      .toContain(String(counts.user?.live));
+    await capture(a.page, '02-dashboard');
+
+    // Users: search by part of the UPN.
+    await a.page.getByRole('tab', { name: 'Users' }).click();
+    const upnPart = String(target.summary.userPrincipalName).split('@')[0].slice(1, 7);
+    await a.page.getByRole('searchbox', { name: 'Search users' }).fill(upnPart);
+    const link = a.page.getByRole('link', { name: target.displayName, exact: true });
+    await link.waitFor();
+    await capture(a.page, '03-users-search');
+
+    // Detail: two versions, the changed value highlighted.
+    await link.click();
+    await expect.poll(() => a.page.getByTestId('version-position').innerText()).toBe('Version 2 of 2');
+    const changedRow = a.page.locator('tr[data-changed="true"][data-property="jobTitle"]');
+    await changedRow.waitFor();
+    expect(await changedRow.innerText()).toContain(CHANGED_TITLE);
+    const color = await changedRow
+      .locator('td')
+      .nth(1)
+      .evaluate((el) => getComputedStyle(el).color);
+    expect(color).toMatch(/rgb\((1[5-9]\d|2\d\d), \d{1,2}, \d{1,2}\)/); // red text
+    await capture(a.page, '04-user-detail');
+    await a.page.getByRole('tab', { name: /Memberships/ }).click();
+    await capture(a.page, '05-user-memberships');
+    await a.page.getByRole('tab', { name: 'Properties' }).click();
+
+    // Restore the older version: options, preview, request.
+    await a.page.getByRole('button', { name: 'Older version' }).click();
+    await expect.poll(() => a.page.getByTestId('version-position').innerText()).toBe('Version 1 of 2');
+    await a.page.getByRole('button', { name: 'Restore this version' }).click();
+    await a.page.getByRole('button', { name: 'Preview' }).click();
+    await a.page.getByTestId('plan-preview').waitFor();
+    expect(await a.page.getByTestId('plan-preview').innerText()).toContain('jobTitle');
+    await capture(a.page, '06-restore-preview');
+    await a.page.getByRole('button', { name: 'Request restore' }).click();
+    await a.page.locator('[data-status="pending"]').waitFor();
+    const restoreUrl = a.page.url();
+    expect(await a.page.getByRole('button', { name: 'Approve' }).count()).toBe(0); // not for the requester
+    await capture(a.page, '07-restore-pending');
+
+    // A second admin approves in their own browser.
+    const b = await newSession();
+    await signIn(b.page, world.adminB.upn);
+    await b.page.getByRole('tab', { name: 'Restores' }).click();
+    const row = b.page.getByTestId('restore-row').filter({ hasText: target.displayName }).first();
+    await row.waitFor();
+    await capture(b.page, '08-restores-list');
+    await row.getByRole('button', { name: 'Approve' }).click();
+
+    // The requester's page follows the restore to its end.
+    await a.page.locator('[data-status="succeeded"]').waitFor({ timeout: 30_000 });
+    await a.page.getByTestId('restore-result').waitFor();
+    await capture(a.page, '09-restore-done');
+    const restored = await graph.get<{ jobTitle?: string | null }>(
+      `/users/${target.objectId}?$select=jobTitle`,
+    );
+    expect(restored.jobTitle ?? null).toBe(before.jobTitle ?? null);
+
+    // Undo: a new request (approved by B) puts back what the restore replaced.
+    await a.page.getByRole('button', { name: 'Undo' }).click();
+    await a.page.waitForURL((url) => url.toString() !== restoreUrl);
+    await a.page.locator('[data-status="pending"]').waitFor();
+    const undoUrl = a.page.url();
+    await b.page.goto(undoUrl);
+    await b.page.getByRole('button', { name: 'Approve' }).click();
+    await a.page.locator('[data-status="succeeded"]').waitFor({ timeout: 30_000 });
+    const undone = await graph.get<{ jobTitle?: string | null }>(
+      `/users/${target.objectId}?$select=jobTitle`,
+    );
+    expect(undone.jobTitle).toBe(CHANGED_TITLE);
+
+    // The remaining pages, for the screenshots and the accessibility check.
+    for (const [tab, name] of [
+      ['Groups', '10-groups'],
+      ['Other objects', '11-other-objects'],
+      ['Audit log', '12-audit'],
+      ['Export', '13-export'],
+      ['Settings', '14-settings'],
+    ] as const) {
+      await a.page.getByRole('tab', { name: tab, exact: true }).click();
+      await a.page.getByRole('heading', { level: 1 }).waitFor();
+      await a.page.waitForLoadState('networkidle');
+      await capture(a.page, name);
+    }
+    await a.page.getByRole('button', { name: 'Start export' }).click();
+    await a.page.getByRole('button', { name: /Download ZIP/ }).waitFor({ timeout: 30_000 });
+    await capture(a.page, '15-export-ready');
+
+    // A non-admin sees read-only pages.
+    const r = await newSession();
+    await signIn(r.page, world.reader.upn);
+    expect(await r.page.getByTestId('role-badge').innerText()).toBe('Read-only');
+    expect(await r.page.getByRole('button', { name: 'Backup now' }).isDisabled()).toBe(true);
+    await capture(r.page, '16-dashboard-read-only');
+
+    await Promise.all([a.context.close(), b.context.close(), r.context.close()]);
+    expect(axeFindings).toEqual([]);
+  }, 150_000);
+});
