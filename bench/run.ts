@@ -15,6 +15,7 @@ import { startDevTenantProcess } from './lib/dev-tenant-process.ts';
 import { MissingPartError, REPO_ROOT } from './lib/parts.ts';
 import { jsonLine, machineInfo, type ScenarioResult, table, writeRunFile } from './lib/report.ts';
 import { botLatencyScenario } from './scenarios/bot-latency.ts';
+import { cosmosWritesScenario } from './scenarios/cosmos-writes.ts';
 import { fullBackupScenario } from './scenarios/full-backup.ts';
 import { incrementalScenario } from './scenarios/incremental.ts';
 import { naiveBaselineScenario } from './scenarios/naive-baseline.ts';
@@ -28,6 +29,7 @@ export const SCENARIOS: Scenario[] = [
   naiveBaselineScenario,
   incrementalScenario,
   searchScenario,
+  cosmosWritesScenario,
   restoreScenario,
   botLatencyScenario,
 ];
@@ -60,7 +62,12 @@ function failure(scenario: string, error: unknown): ScenarioResult {
     return { scenario, status: 'waiting', ratioToLowerBound: null, reason: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { scenario, status: 'failed', ratioToLowerBound: null, reason: message.split('\n')[0].slice(0, 300) };
+  return {
+    scenario,
+    status: 'failed',
+    ratioToLowerBound: null,
+    reason: message.split('\n')[0].slice(0, 300),
+  };
 }
 
 async function main(): Promise<void> {
@@ -68,7 +75,8 @@ async function main(): Promise<void> {
   const sizes = args.quick ? QUICK : FULL;
   const startedAt = new Date().toISOString();
   const dataDir = mkdtempSync(join(tmpdir(), 'entra-bench-'));
-  const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  const log = (message: string) =>
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
   const ctx: BenchContext = { quick: args.quick, sizes, latency: LATENCY, dataDir, log };
   const results: ScenarioResult[] = [];
   let setupError: unknown;
@@ -99,7 +107,10 @@ async function main(): Promise<void> {
       NODE_ENV: 'test',
     });
     // The product's logs go to stderr: stdout carries only the scenario lines and the table.
-    ctx.runtime = await openRuntime(config, { startDevTenant: false, logger: createLogger('warn', process.stderr) });
+    ctx.runtime = await openRuntime(config, {
+      startDevTenant: false,
+      logger: createLogger('warn', process.stderr),
+    });
   } catch (error) {
     setupError = error;
     log(`setup: ${error instanceof Error ? error.message : String(error)}`);
@@ -133,7 +144,9 @@ async function main(): Promise<void> {
     settings: { sizes, latency: LATENCY, throttling: 'Graph large-tenant budget (dev tenant default)' },
     results,
   });
-  process.stdout.write(`\nresults: ${file} (${Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000)} s)\n`);
+  process.stdout.write(
+    `\nresults: ${file} (${Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000)} s)\n`,
+  );
   if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
   if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
 }

@@ -41,7 +41,7 @@ export const FULL: BenchSizes = {
     signIns: 100_000,
   },
   changeShare: 0.01,
-  daySamples: 6,
+  daySamples: 3,
   searchQueries: 300,
   restoreUsers: 200,
   botRequests: 200,

@@ -1,8 +1,6 @@
 // POST /api/messages on the product's restify server. With BOT_APP_ID set every activity must
 // carry a valid channel token (else 401). Without it (local development only, never with
 // NODE_ENV=production) activities are accepted from loopback addresses only, with a warning.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Request, Response } from 'restify';
 import { z } from 'zod';
 import type { AppContext } from '../src/app-context.ts';
@@ -56,10 +54,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** In dev the dev tenant's issuer signs channel tokens and serves HTTPS with its own CA. */
 function devFetch(ctx: AppContext): FetchLike | undefined {
-  if (!ctx.devTenant) return undefined;
-  const caFile = path.resolve(ctx.config.DATA_DIR, 'devtenant', 'loopback-tls.crt');
-  const caPem = existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined;
-  return fetchTrusting(caPem);
+  return ctx.devTenant ? fetchTrusting(ctx.devTenant.caPem) : undefined;
 }
 
 /** A FetchLike over node:https that also trusts `caPem` (the dev tenant's loopback certificate). */

@@ -28,7 +28,11 @@ export interface Scenario {
 }
 
 /** The runtime and the dev tenant, or a clear reason the scenario cannot run. */
-export function requireTenant(ctx: BenchContext): { runtime: Runtime; dev: DevTenantProcess; tenantId: string } {
+export function requireTenant(ctx: BenchContext): {
+  runtime: Runtime;
+  dev: DevTenantProcess;
+  tenantId: string;
+} {
   if (!ctx.dev || !ctx.runtime) throw new Error('the dev tenant and runtime did not start (see setup)');
   return { runtime: ctx.runtime, dev: ctx.dev, tenantId: ctx.dev.tenantId };
 }

@@ -20,10 +20,13 @@ export function countingContext(ctx: AppContext): { ctx: AppContext; totals(): G
   return {
     ctx: { ...ctx, graph },
     totals: () =>
-      seen.reduce((sum, s) => ({
-        requests: sum.requests + s.requests,
-        throttled: sum.throttled + s.throttled,
-        retries: sum.retries + s.retries,
-      }), { requests: 0, throttled: 0, retries: 0 }),
+      seen.reduce(
+        (sum, s) => ({
+          requests: sum.requests + s.requests,
+          throttled: sum.throttled + s.throttled,
+          retries: sum.retries + s.retries,
+        }),
+        { requests: 0, throttled: 0, retries: 0 },
+      ),
   };
 }

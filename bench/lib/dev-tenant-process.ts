@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { openDevTenantDb } from '../../src/devtenant/dev-db.ts';
 import { type FaultSettings, faultController } from '../../src/devtenant/faults.ts';
-import { GLOBAL_ADMIN_TEMPLATE } from '../../src/devtenant/seed-data.ts';
 import type { SeedOptions } from '../../src/devtenant/seed.ts';
+import { GLOBAL_ADMIN_TEMPLATE } from '../../src/devtenant/seed-data.ts';
 import { REPO_ROOT } from './parts.ts';
 import type { TenantCounts } from './tenant-streams.ts';
 
@@ -67,31 +67,39 @@ export async function startDevTenantProcess(options: {
       '--import',
       'tsx',
       join(REPO_ROOT, 'bench', 'dev-tenant-child.ts'),
-      JSON.stringify({ dataDir: join(options.dataDir, 'devtenant'), graphPort, loginPort, seed: options.seed }),
+      JSON.stringify({
+        dataDir: join(options.dataDir, 'devtenant'),
+        graphPort,
+        loginPort,
+        seed: options.seed,
+      }),
     ],
     { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  const ready = await new Promise<{ graphUrl: string; authorityUrl: string; tenantIds: string[]; startMs: number }>(
-    (resolve, reject) => {
-      let out = '';
-      let err = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.stderr?.on('data', (chunk: Buffer) => {
-        err += chunk.toString();
-        options.onLog?.(chunk.toString().trimEnd());
-      });
-      child.once('exit', (code) => {
-        // The error line itself (e.g. "SqliteError: …"), not the stack's first frame.
-        const lines = err.split('\n').map((l) => l.trim());
-        const why = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines.filter(Boolean).pop() ?? '';
-        reject(new Error(`dev tenant process exited (${code}) before serving: ${why}`));
-      });
-    },
-  );
+  const ready = await new Promise<{
+    graphUrl: string;
+    authorityUrl: string;
+    tenantIds: string[];
+    startMs: number;
+  }>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      options.onLog?.(chunk.toString().trimEnd());
+    });
+    child.once('exit', (code) => {
+      // The error line itself (e.g. "SqliteError: …"), not the stack's first frame.
+      const lines = err.split('\n').map((l) => l.trim());
+      const why = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines.filter(Boolean).pop() ?? '';
+      reject(new Error(`dev tenant process exited (${code}) before serving: ${why}`));
+    });
+  });
   const tenantId = ready.tenantIds[0];
   if (!tenantId) throw new Error('dev tenant process reported no tenant');
   const db = openDevTenantDb(join(options.dataDir, 'devtenant'));
@@ -115,21 +123,27 @@ export async function startDevTenantProcess(options: {
         objects[row.type] = row.n;
       }
       const deltaLinks: Record<string, number> = {};
+      // Aggregate links per source first, then join: joining row by row is minutes on 400,000 links.
       for (const row of db
         .prepare(
-          `SELECT o.type AS type, l.kind AS kind, COUNT(*) AS n FROM links l
-           JOIN objects o ON o.tenant_id = l.tenant_id AND o.id = l.source_id AND o.state = 1
-           WHERE l.tenant_id = ? AND l.state = 1 GROUP BY o.type, l.kind`,
+          `SELECT o.type AS type, x.kind AS kind, SUM(x.n) AS n
+           FROM (SELECT source_id, kind, COUNT(*) AS n FROM links
+                 WHERE tenant_id = ? AND state = 1 GROUP BY source_id, kind) x
+           JOIN objects o INDEXED BY objects_id ON o.tenant_id = ? AND o.id = x.source_id
+           WHERE o.state = 1 GROUP BY o.type, x.kind`,
         )
-        .all(tenantId) as { type: string; kind: string; n: number }[]) {
-        if (DELTA_LINK_KINDS[row.type]?.includes(row.kind)) deltaLinks[row.type] = (deltaLinks[row.type] ?? 0) + row.n;
+        .all(tenantId, tenantId) as { type: string; kind: string; n: number }[]) {
+        if (DELTA_LINK_KINDS[row.type]?.includes(row.kind))
+          deltaLinks[row.type] = (deltaLinks[row.type] ?? 0) + row.n;
       }
       return { objects, deltaLinks, appRoleAssignments: objects.appRoleAssignment ?? 0 };
     },
     ids(type, limit) {
       return (
         db
-          .prepare('SELECT id FROM objects WHERE tenant_id = ? AND type = ? AND state = 1 ORDER BY id LIMIT ?')
+          .prepare(
+            'SELECT id FROM objects WHERE tenant_id = ? AND type = ? AND state = 1 ORDER BY id LIMIT ?',
+          )
           .all(tenantId, type, limit) as { id: string }[]
       ).map((r) => r.id);
     },
@@ -144,7 +158,10 @@ export async function startDevTenantProcess(options: {
            ORDER BY l.target_id LIMIT ?`,
         )
         .all(tenantId, limit + skip.size) as { id: string }[];
-      return rows.map((r) => r.id).filter((id) => !skip.has(id)).slice(0, limit);
+      return rows
+        .map((r) => r.id)
+        .filter((id) => !skip.has(id))
+        .slice(0, limit);
     },
     globalAdmins() {
       return (

@@ -89,7 +89,8 @@ export interface BackupBound {
 /** Pages needed for `items` at `perPage` each; an empty collection still costs one request. */
 export function pagesFor(items: number, perPage: number): number {
   if (!Number.isFinite(items) || items < 0) throw new Error(`pagesFor: items must be ≥ 0 (got ${items})`);
-  if (!Number.isInteger(perPage) || perPage < 1) throw new Error(`pagesFor: perPage must be ≥ 1 (got ${perPage})`);
+  if (!Number.isInteger(perPage) || perPage < 1)
+    throw new Error(`pagesFor: perPage must be ≥ 1 (got ${perPage})`);
   return Math.max(1, Math.ceil(items / perPage));
 }
 
@@ -139,7 +140,13 @@ export function streamBound(stream: StreamSize, paging: PagingModel, latency: La
       : chainMs(requests, returned, latency);
   const perPage = requests === 0 ? 0 : latency.perRequestMs + (returned / requests) * latency.perObjectMs;
   const pace = paceFloorMs(requests, stream.pace, perPage);
-  return { name: stream.name, requests, chainMs: chain, paceFloorMs: pace, criticalMs: Math.max(chain, pace) };
+  return {
+    name: stream.name,
+    requests,
+    chainMs: chain,
+    paceFloorMs: pace,
+    criticalMs: Math.max(chain, pace),
+  };
 }
 
 /** Lower bounds of a full backup (scenario 1) or of any set of streams read in one run. */

@@ -32,7 +32,9 @@ export function machineInfo(repoRoot: string): MachineInfo {
     // Read-only look at the checked-out commit, for the results file.
     const head = readFileSync(join(repoRoot, '.git', 'HEAD'), 'utf8').trim();
     commit = head.startsWith('ref: ')
-      ? readFileSync(join(repoRoot, '.git', head.slice(5)), 'utf8').trim().slice(0, 12)
+      ? readFileSync(join(repoRoot, '.git', head.slice(5)), 'utf8')
+          .trim()
+          .slice(0, 12)
       : head.slice(0, 12);
   } catch {
     commit = undefined;
@@ -53,10 +55,19 @@ export function jsonLine(result: ScenarioResult): string {
 
 const KEY_FIGURES: Record<string, string[]> = {
   'full-backup': ['wallMs', 'criticalPathMs', 'graphRequests', 'requestLowerBound', 'throttled', 'peakRssMb'],
-  incremental: ['graphRequests', 'requestLowerBound', 'wallMs', 'versionsWritten', 'changesMade', 'dayToNaiveRequests'],
+  incremental: [
+    'graphRequests',
+    'requestLowerBound',
+    'wallMs',
+    'versionsWritten',
+    'changesMade',
+    'dayToNaiveRequests',
+  ],
   search: ['sqlitePrefixP99Ms', 'sqliteSubstringP99Ms', 'sqliteIdP99Ms', 'cosmosSubstringP99Ms'],
   restore: ['wallMs', 'graphRequests', 'requestLowerBound', 'restored'],
   bot: ['p50Ms', 'p99Ms', 'requests'],
+  'naive-baseline': ['wallMs', 'graphRequests', 'requestLowerBound', 'extrapolated'],
+  'cosmos-writes': ['httpRequestsPerVersionMeasured', 'versionDocBytesMeasured', 'ruPerVersionEstimated'],
 };
 
 function cell(value: unknown): string {
@@ -76,7 +87,8 @@ export function table(results: ScenarioResult[]): string {
   });
   const header = ['scenario', 'status', 'ratio', 'figures'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  const line = (cols: string[]) =>
+    cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -95,7 +107,9 @@ export function writeRunFile(dir: string, run: RunFile): string {
   const date = run.startedAt.slice(0, 10);
   const base = join(dir, run.mode === 'quick' ? `${date}.quick` : date);
   // Several runs the same day keep every file: later ones get a time suffix.
-  const path = existsSync(`${base}.json`) ? `${base}.${run.startedAt.slice(11, 19).replace(/:/g, '')}.json` : `${base}.json`;
+  const path = existsSync(`${base}.json`)
+    ? `${base}.${run.startedAt.slice(11, 19).replace(/:/g, '')}.json`
+    : `${base}.json`;
   writeFileSync(path, `${JSON.stringify(run, null, 2)}\n`);
   return path;
 }

@@ -27,13 +27,24 @@ export const SCENARIO_TYPES = [
   'signIn',
 ] as const;
 
-const DELTA = new Set(['user', 'group', 'directoryRole', 'application', 'servicePrincipal', 'device', 'administrativeUnit']);
+const DELTA = new Set([
+  'user',
+  'group',
+  'directoryRole',
+  'application',
+  'servicePrincipal',
+  'device',
+  'administrativeUnit',
+]);
 const LISTING = new Set(['roleDefinition', 'roleAssignment', 'conditionalAccessPolicy']);
 
 /** Graph's RU table: GET users 2, applications 2, others 1; $select takes 1 off (min 1). */
 const RU: Record<string, number> = { user: 1, application: 2 };
 
-export function fullBackupStreams(counts: TenantCounts, types: readonly string[] = SCENARIO_TYPES): StreamSize[] {
+export function fullBackupStreams(
+  counts: TenantCounts,
+  types: readonly string[] = SCENARIO_TYPES,
+): StreamSize[] {
   const streams: StreamSize[] = [];
   for (const type of types) {
     const objects = counts.objects[type] ?? 0;

@@ -16,16 +16,18 @@ export async function writeEach(
   const outcome: WriteOutcome = { ok: [], failed: [] };
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
-    const responses = await withRetry(() => client.batch(
-      chunk.map((id, index) => {
-        const request = item(id);
-        return {
-          id: String(index + 1),
-          ...request,
-          ...(request.body === undefined ? {} : { headers: { 'Content-Type': 'application/json' } }),
-        };
-      }),
-    ));
+    const responses = await withRetry(() =>
+      client.batch(
+        chunk.map((id, index) => {
+          const request = item(id);
+          return {
+            id: String(index + 1),
+            ...request,
+            ...(request.body === undefined ? {} : { headers: { 'Content-Type': 'application/json' } }),
+          };
+        }),
+      ),
+    );
     responses.forEach((response, index) => {
       if (response.status >= 200 && response.status < 300) outcome.ok.push(chunk[index]);
       else outcome.failed.push({ id: chunk[index], status: response.status });

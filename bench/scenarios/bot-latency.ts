@@ -47,7 +47,10 @@ async function startConnector(): Promise<Connector> {
       const seen = arrived.get(conversationId);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reply for ${conversationId} in ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no reply for ${conversationId} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiting.set(conversationId, (at) => {
           clearTimeout(timer);
           resolve(at);
@@ -58,7 +61,13 @@ async function startConnector(): Promise<Connector> {
   };
 }
 
-function activity(text: string, tenantId: string, adminId: string, serviceUrl: string, conversationId: string) {
+function activity(
+  text: string,
+  tenantId: string,
+  adminId: string,
+  serviceUrl: string,
+  conversationId: string,
+) {
   return {
     type: 'message',
     id: randomUUID(),
@@ -84,7 +93,10 @@ export const botLatencyScenario: Scenario = {
     if (!admin) throw new Error('the dev tenant has no Global Administrator to act as the admin');
     const users = (await runtime.store.listObjects(tenantId, { type: 'user', limit: 1000 })).items;
     const partials = spread(users, ctx.sizes.botRequests).map((u) =>
-      String(u.summary.userPrincipalName ?? u.displayName).split('@')[0].slice(0, 6).toLowerCase(),
+      String(u.summary.userPrincipalName ?? u.displayName)
+        .split('@')[0]
+        .slice(0, 6)
+        .toLowerCase(),
     );
     injectLatency(ctx);
     const connector = await startConnector();
@@ -99,7 +111,8 @@ export const botLatencyScenario: Scenario = {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(activity(text, tenantId, admin, connector.url, conversationId)),
       });
-      if (response.status >= 300) throw new Error(`bot answered ${response.status}: ${await response.text()}`);
+      if (response.status >= 300)
+        throw new Error(`bot answered ${response.status}: ${await response.text()}`);
       return (await reply) - started;
     };
     try {

@@ -15,8 +15,8 @@ import {
 import { GRAPH_PAGING, incrementalLowerBound, ratio, type StreamKind } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { timed } from '../lib/stats.ts';
-import { writeEach } from '../lib/tenant-writes.ts';
 import { SCENARIO_TYPES } from '../lib/tenant-streams.ts';
+import { writeEach } from '../lib/tenant-writes.ts';
 import { RUNS_PER_DAY } from '../sizes.ts';
 
 /** Changeable types: a property Graph lets the restore app patch, and the collection path. */
@@ -124,7 +124,9 @@ export const incrementalScenario: Scenario = {
     return {
       scenario: 'incremental',
       status: run.status === 'succeeded' && versions === changesMade ? 'ok' : 'failed',
-      ...(versions === changesMade ? {} : { reason: `versions written ${versions} ≠ changes ${changesMade}` }),
+      ...(versions === changesMade
+        ? {}
+        : { reason: `versions written ${versions} ≠ changes ${changesMade}` }),
       ratioToLowerBound: ratio(run.graphRequests, bound.requests),
       graphRequests: run.graphRequests,
       requestLowerBound: bound.requests,

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { runBackupNow } from '../../src/backup/run-now.ts';
 import type { ObjectType } from '../../src/domain.ts';
+import { executeRestore } from '../../src/restore/executor.ts';
+import { planRestore } from '../../src/restore/planner.ts';
 import type { RestoreRecord } from '../../src/store/store.ts';
 import {
   type BenchContext,
@@ -17,8 +19,6 @@ import { GRAPH_PAGING, ratio, restoreLowerBound } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { timed } from '../lib/stats.ts';
 import { writeEach } from '../lib/tenant-writes.ts';
-import { executeRestore } from '../../src/restore/executor.ts';
-import { planRestore } from '../../src/restore/planner.ts';
 
 export const restoreScenario: Scenario = {
   name: 'restore',
@@ -35,7 +35,11 @@ export const restoreScenario: Scenario = {
       method: 'DELETE',
       url: `/users/${encodeURIComponent(id)}`,
     }));
-    await runBackupNow(runtime, tenantId, { kind: 'incremental', types: ['user', 'group'] as ObjectType[], trigger: 'manual' });
+    await runBackupNow(runtime, tenantId, {
+      kind: 'incremental',
+      types: ['user', 'group'] as ObjectType[],
+      trigger: 'manual',
+    });
 
     injectLatency(ctx);
     const counting = countingContext(runtime);
@@ -79,7 +83,9 @@ export const restoreScenario: Scenario = {
     return {
       scenario: 'restore',
       status: ok ? 'ok' : 'failed',
-      ...(ok ? {} : { reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again` }),
+      ...(ok
+        ? {}
+        : { reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again` }),
       ratioToLowerBound: ratio(stats.requests, bound.requests),
       wallMs: Math.round(ms),
       graphRequests: stats.requests,

@@ -9,6 +9,9 @@ import { registerAuditCommands } from './audit-cli.ts';
 import type { CliDeps } from './cli-deps.ts';
 import { fail, output } from './cli-deps.ts';
 
+// Verbs print their own results: keep the logs to warnings unless asked (the server logs info).
+if (!process.env.LOG_LEVEL && process.argv[2] !== 'serve') process.env.LOG_LEVEL = 'warn';
+
 const deps: CliDeps = { openRuntime: (options) => openRuntime(undefined, options), output, fail };
 
 const program = new Command('entra-backup')

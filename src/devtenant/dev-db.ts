@@ -36,10 +36,10 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_seq ON objects (tenant_id, type, seq);
 CREATE INDEX IF NOT EXISTS objects_id ON objects (tenant_id, id);
-CREATE INDEX IF NOT EXISTS objects_ukey ON objects (tenant_id, type, ukey);
+CREATE INDEX IF NOT EXISTS objects_ukey ON objects (tenant_id, type, ukey) WHERE ukey IS NOT NULL;
 CREATE INDEX IF NOT EXISTS objects_name ON objects (tenant_id, type, name, id);
-CREATE INDEX IF NOT EXISTS objects_parent ON objects (tenant_id, type, parent_id, id);
-CREATE INDEX IF NOT EXISTS objects_time ON objects (tenant_id, type, sort_time, id);
+CREATE INDEX IF NOT EXISTS objects_parent ON objects (tenant_id, type, parent_id, id) WHERE parent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_time ON objects (tenant_id, type, sort_time, id) WHERE sort_time IS NOT NULL;
 CREATE TABLE IF NOT EXISTS links (
   tenant_id TEXT NOT NULL,
   kind TEXT NOT NULL,

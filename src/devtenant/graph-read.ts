@@ -137,6 +137,7 @@ function whereFor(ctx: HandlerContext, spec: ListSpec, q: QueryOptions, params: 
     clauses.push(filterToSql(q.filter, params));
   }
   if (q.search) clauses.push(searchToSql(q.search, params, def.properties, typeName(def)));
+  if (def.type === 'signIn' || def.type === 'directoryAudit') clauses.push('o.sort_time IS NOT NULL');
   return clauses.join(' AND ');
 }
 

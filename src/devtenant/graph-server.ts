@@ -9,7 +9,14 @@ import type { Db } from './dev-db.ts';
 import { readFaults } from './faults.ts';
 import { runBatch } from './graph-batch.ts';
 import type { Caller, GraphResponse } from './graph-context.ts';
-import { type DispatchEnv, dispatchGraph, errorResponse, faultResponse, newRequestId, randomFault } from './graph-dispatch.ts';
+import {
+  type DispatchEnv,
+  dispatchGraph,
+  errorResponse,
+  faultResponse,
+  newRequestId,
+  randomFault,
+} from './graph-dispatch.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
 import { Throttler } from './throttle.ts';
 
@@ -68,11 +75,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function headerMap(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
-function send(res: ServerResponse, r: GraphResponse, requestId: string, clientRequestId: string | undefined): void {
+function send(
+  res: ServerResponse,
+  r: GraphResponse,
+  requestId: string,
+  clientRequestId: string | undefined,
+): void {
   const headers: Record<string, string> = {
     'request-id': requestId,
     'client-request-id': clientRequestId ?? requestId,
@@ -81,12 +94,16 @@ function send(res: ServerResponse, r: GraphResponse, requestId: string, clientRe
   };
   if (r.text !== undefined) {
     headers['content-type'] = headers['content-type'] ?? 'text/plain';
-    res.writeHead(r.status, headers).end(r.text);
+    res.writeHead(r.status, headers);
+    res.end(r.text);
   } else if (r.body !== undefined) {
-    headers['content-type'] = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
-    res.writeHead(r.status, headers).end(JSON.stringify(r.body));
+    headers['content-type'] =
+      'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+    res.writeHead(r.status, headers);
+    res.end(JSON.stringify(r.body));
   } else {
-    res.writeHead(r.status, headers).end();
+    res.writeHead(r.status, headers);
+    res.end();
   }
 }
 
@@ -108,17 +125,26 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
   const authenticate = async (headers: Record<string, string>): Promise<Caller> => {
     const auth = headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m) throw errors.unauthenticated(auth ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.');
+    if (!m)
+      throw errors.unauthenticated(
+        auth ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.',
+      );
     let claims: VerifiedToken;
     try {
       claims = await options.verifyAccessToken(m[1]);
     } catch (err) {
       const reason = (err as { reason?: string }).reason;
-      throw errors.unauthenticated(reason && REASON_MESSAGES[reason] ? REASON_MESSAGES[reason] : 'Access token validation failure.');
+      throw errors.unauthenticated(
+        reason && REASON_MESSAGES[reason] ? REASON_MESSAGES[reason] : 'Access token validation failure.',
+      );
     }
     const known = options.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(claims.tid);
     if (!known) throw errors.unauthenticated(`The tenant '${claims.tid}' is not known to the dev tenant.`);
-    return { tenantId: claims.tid, appId: claims.appid ?? claims.azp ?? 'unknown', roles: claims.roles ?? [] };
+    return {
+      tenantId: claims.tid,
+      appId: claims.appid ?? claims.azp ?? 'unknown',
+      roles: claims.roles ?? [],
+    };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -129,12 +155,18 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname === '/_dev' || url.pathname.startsWith('/_dev/')) {
       if (!isLoopback(req.socket.remoteAddress)) {
-        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'Forbidden', message: 'The control API answers loopback callers only.' } }));
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: { code: 'Forbidden', message: 'The control API answers loopback callers only.' },
+          }),
+        );
         return;
       }
       const body = await readBody(req);
       const out = await handleControl({ db: options.db, throttler, now, method, url, body });
-      res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.body));
+      res.writeHead(out.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(out.body));
       return;
     }
     let response: GraphResponse;
@@ -161,7 +193,9 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
-          throw errors.badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+          throw errors.badRequest(
+            'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+          );
         }
       }
       const path = url.pathname.slice('/v1.0'.length) || '/';
@@ -169,28 +203,49 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
       else if (path === '/$batch') {
         if (method !== 'POST') throw errors.methodNotAllowed();
         response = runBatch(env, caller, body, settings, requestId);
-      } else response = dispatchGraph(env, caller, { method, path, query: url.searchParams, headers, body }, settings, requestId);
+      } else
+        response = dispatchGraph(
+          env,
+          caller,
+          { method, path, query: url.searchParams, headers, body },
+          settings,
+          requestId,
+        );
       objects = response.objects ?? 0;
       latency += (settings.latencyPerObjectMs ?? 0) * objects;
     } catch (err) {
       if (err instanceof GraphHttpError) response = errorResponse(err, requestId, clientRequestId);
       else {
         options.logger?.error({ err }, 'dev tenant request failed');
-        response = errorResponse(new GraphHttpError(500, 'generalException', 'An internal error occurred in the dev tenant.'), requestId, clientRequestId);
+        response = errorResponse(
+          new GraphHttpError(500, 'generalException', 'An internal error occurred in the dev tenant.'),
+          requestId,
+          clientRequestId,
+        );
       }
-      if (response.status === 401) response.headers = { ...response.headers, 'www-authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"' };
+      if (response.status === 401)
+        response.headers = {
+          ...response.headers,
+          'www-authenticate':
+            'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+        };
     }
     if (latency > 0) await sleep(latency);
     send(res, response, requestId, clientRequestId);
   };
 
-  const server = https.createServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, (req, res) => {
-    handle(req, res).catch((err) => {
-      options.logger?.error({ err }, 'dev tenant request crashed');
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
+  const server = https.createServer(
+    { key: options.tls.key, cert: options.tls.cert, keepAlive: true },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        options.logger?.error({ err }, 'dev tenant request crashed');
+        if (!res.headersSent) {
+          res.writeHead(500);
+          res.end();
+        } else res.destroy();
+      });
+    },
+  );
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -88,7 +88,7 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
   const domain = (options.domain ?? `${seed.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'contoso'}.onmicrosoft.com`).toLowerCase();
   const orgName = options.displayName ?? `${domain.split('.')[0].replace(/^./, (c) => c.toUpperCase())}`;
   const nUsers = Math.max(1, options.users ?? 200);
-  const nGroups = Math.max(2, options.groups ?? Math.max(20, Math.floor(nUsers / 5)));
+  const nGroups = Math.max(2, options.groups ?? Math.max(20, Math.floor(nUsers / 10)));
   const nLarge = Math.min(nGroups, Math.max(0, options.largeGroups ?? 1));
   const largeSize = Math.min(nUsers, options.largeGroupSize ?? 50_000);
   const nApps = options.applications ?? 12;
@@ -286,7 +286,7 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
       for (let u = g % step; u < nUsers && count < largeSize; u += step, count++)
         links.push({ kind: 'members', source: id, target: String(users[u].id), targetType: 'user' });
     } else {
-      const size = Math.min(members.length, 3 + rng.int(Math.min(28, members.length)));
+      const size = Math.min(members.length, 3 + rng.int(Math.min(20, members.length)));
       const chosen = new Set<string>();
       for (let k = 0; k < size; k++) chosen.add(String(pickUser().id));
       for (const target of chosen) links.push({ kind: 'members', source: id, target, targetType: 'user' });

@@ -120,12 +120,25 @@ export function startNotifier(
     return posted ? 'posted' : 'skipped';
   }
 
-  async function refreshCard(record: RestoreRecord): Promise<void> {
-    if (!record.card || !CARD_STATES.has(record.status)) return;
-    const signature = `${record.status}|${Object.keys(record.stepResults).length}|${record.decisions.length}|${record.updatedAt}`;
-    if (cardSignatures.get(record.restoreId) === signature) return;
-    cardSignatures.set(record.restoreId, signature);
-    await updatePostedCard({ ctx, connector, links }, record);
+  // Card updates of one request run one after another, each from the stored record, so an
+  // older state can never overwrite a newer one.
+  const cardQueues = new Map<string, Promise<void>>();
+  function refreshCard(hint: RestoreRecord): Promise<void> {
+    const key = `${hint.tenantId}|${hint.restoreId}`;
+    const next = (cardQueues.get(key) ?? Promise.resolve()).then(async () => {
+      const record = await ctx.store.getRestore(hint.tenantId, hint.restoreId);
+      if (!record?.card || !CARD_STATES.has(record.status)) return;
+      const signature = `${record.status}|${Object.keys(record.stepResults).length}|${record.decisions.length}|${record.card.viewerIds?.length ?? 0}|${record.updatedAt}`;
+      if (cardSignatures.get(record.restoreId) === signature) return;
+      cardSignatures.set(record.restoreId, signature);
+      await updatePostedCard({ ctx, connector, links }, record);
+    });
+    const settled = next.catch(() => undefined);
+    cardQueues.set(key, settled);
+    settled.then(() => {
+      if (cardQueues.get(key) === settled) cardQueues.delete(key);
+    });
+    return next;
   }
 
   async function digest(settings: TenantSettings): Promise<void> {

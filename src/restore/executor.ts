@@ -6,18 +6,13 @@ import type { AppContext } from '../app-context.ts';
 import type { Principal } from '../domain.ts';
 import type { GraphClient } from '../graph/gateway.ts';
 import { type RestoreRecord, StoreConflictError } from '../store/store.ts';
+import type { LiveState } from './live-reader.ts';
 import { missingPermission } from './permissions.ts';
-import { capturePreRestore, OVERWRITING, recordAbsence, touchedPerspectives } from './pre-restore.ts';
+import { type CaptureTarget, capturePreRestore, OVERWRITING, touchedPerspectives } from './pre-restore.ts';
 import type { RestorePlan, RestoreResult, RestoreStep } from './restore-types.ts';
 import { finalStatus, InvalidPlanError, readPlan, readResult, summarise } from './result-summary.ts';
-import {
-  BATCHABLE,
-  resolveStep,
-  runBatch,
-  runStep,
-  type StepOutcome,
-  type StepRunContext,
-} from './step-runner.ts';
+import { GROUPABLE, resolveStep, runGroup, type StepOutcome, type StepRunContext } from './step-runner.ts';
+import { mentionsAny } from './values.ts';
 
 export interface ExecuteOptions {
   /** Lease owner; default `restore-<pid>`. */
@@ -83,6 +78,8 @@ class RestoreRun {
   private result: RestoreResult;
   private readonly plan: RestorePlan;
   private readonly actor: Principal;
+  /** Live states just read by a pre-restore capture: the step that follows reuses them once. */
+  private readonly freshLive = new Map<string, LiveState>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -149,6 +146,11 @@ class RestoreRun {
     const reveal = settings?.restore?.revealTemporaryPasswords === true;
     const rc: StepRunContext = {
       client,
+      takeFreshLive: (objectId) => {
+        const live = this.freshLive.get(objectId);
+        this.freshLive.delete(objectId);
+        return live;
+      },
       granted,
       createStarted: (stepId) => this.result.createsStarted.includes(stepId),
       markCreateStarted: async (stepId) => {
@@ -173,7 +175,7 @@ class RestoreRun {
     while (i < pending.length) {
       const first = pending[i];
       const group: RestoreStep[] = [first];
-      if (BATCHABLE.has(first.kind)) {
+      if (GROUPABLE.has(first.kind)) {
         while (
           i + group.length < pending.length &&
           group.length < 20 &&
@@ -187,14 +189,10 @@ class RestoreRun {
       // A step referring to an object whose re-creation did not complete cannot run.
       const blocked = group.map((s) => this.blockedBy(s));
       const runnable = resolved.filter((_, k) => !blocked[k]);
-      for (const step of runnable) await this.beforeWrite(step, client, granted);
-      const ran =
-        runnable.length === 0
-          ? []
-          : runnable.length === 1 && !BATCHABLE.has(first.kind)
-            ? [await runStep(rc, runnable[0])]
-            : await runBatch(rc, runnable);
+      await this.beforeWrite(runnable, client, granted);
+      const ran = runnable.length === 0 ? [] : await runGroup(rc, runnable);
       const outcomes = blocked.map((b) => b ?? (ran.shift() as StepOutcome));
+      this.freshLive.clear();
       await this.record_(group, resolved, outcomes);
     }
 
@@ -234,56 +232,47 @@ class RestoreRun {
     return undefined;
   }
 
-  /** Saves the state a step is about to overwrite (once per object) and records objects brought back. */
+  /** Saves the state the steps are about to overwrite (once per object, one commit per group). */
   private async beforeWrite(
-    step: RestoreStep,
+    steps: RestoreStep[],
     client: GraphClient,
     granted: ReadonlySet<string>,
   ): Promise<void> {
-    const id = step.target.objectId;
-    if (this.result.preRestoreVersionIds[id]) return;
-    if (step.kind !== 'restoreFromRecycleBin' && !OVERWRITING.has(step.kind)) return;
-    if (missingPermission(step.permissions, granted)) return;
-    const now = this.ctx.now().toISOString();
-    const versionId =
-      step.kind === 'restoreFromRecycleBin'
-        ? await recordAbsence({
-            store: this.ctx.store,
-            tenantId: this.settingsTenant,
-            restoreId: this.record.restoreId,
-            objectType: step.target.objectType,
-            objectId: id,
-            deletionKind: 'soft',
-            now,
-          })
-        : await this.capture(step, client, now);
-    this.result = {
-      ...this.result,
-      preRestoreVersionIds: {
-        ...this.result.preRestoreVersionIds,
-        [id]: { objectType: step.target.objectType, versionId },
-      },
-    };
-    await this.saveProgress();
-  }
-
-  private async capture(step: RestoreStep, client: GraphClient, now: string) {
-    const id = step.target.objectId;
-    const steps = this.plan.steps.map((s) => resolveStep(s, this.result.createdIds));
-    const properties = steps
-      .filter((s) => s.kind === 'patch' && s.target.objectId === id)
-      .flatMap((s) => Object.keys((s.details.changes as Record<string, unknown>) ?? {}));
-    return capturePreRestore({
+    const resolvedPlan = this.plan.steps.map((s) => resolveStep(s, this.result.createdIds));
+    const targets: CaptureTarget[] = [];
+    for (const step of steps) {
+      const id = step.target.objectId;
+      if (this.result.preRestoreVersionIds[id] || targets.some((t) => t.objectId === id)) continue;
+      if (step.kind !== 'restoreFromRecycleBin' && !OVERWRITING.has(step.kind)) continue;
+      if (missingPermission(step.permissions, granted)) continue;
+      targets.push({
+        objectType: step.target.objectType,
+        objectId: id,
+        perspectives: touchedPerspectives(resolvedPlan, id),
+        properties: resolvedPlan
+          .filter((s) => s.kind === 'patch' && s.target.objectId === id)
+          .flatMap((s) => Object.keys((s.details.changes as Record<string, unknown>) ?? {})),
+        ...(step.kind === 'restoreFromRecycleBin' ? { absent: 'soft' as const } : {}),
+      });
+    }
+    if (targets.length === 0) return;
+    const captured = await capturePreRestore({
       store: this.ctx.store,
       client,
       tenantId: this.settingsTenant,
       restoreId: this.record.restoreId,
-      objectType: step.target.objectType,
-      objectId: id,
-      perspectives: touchedPerspectives(steps, id),
-      properties,
-      now,
+      now: this.ctx.now().toISOString(),
+      targets,
     });
+    const ids = { ...this.result.preRestoreVersionIds };
+    for (const t of targets) {
+      const c = captured.get(t.objectId);
+      if (!c) continue;
+      ids[t.objectId] = { objectType: t.objectType, versionId: c.versionId };
+      if (c.live) this.freshLive.set(t.objectId, c.live);
+    }
+    this.result = { ...this.result, preRestoreVersionIds: ids };
+    await this.saveProgress();
   }
 
   /** Records the outcomes of a group of steps in one CAS write, then audits and reports them. */
@@ -306,8 +295,8 @@ class RestoreRun {
       if (step.kind === 'reportOnly' && step.details.what === 'credentials')
         this.recordCredentials(resolved[k]);
     }
-    this.record = { ...this.record, stepResults };
-    await this.saveProgress();
+    // Audit first: a worker killed between the two repeats the step and audits it again
+    // ("already in place"), so every step is in the audit log at least once.
     for (let k = 0; k < group.length; k++) {
       const step = resolved[k];
       const outcome = outcomes[k];
@@ -318,8 +307,10 @@ class RestoreRun {
         ...(outcome.reason ? { reason: outcome.reason } : {}),
         ...(step.details.memberId ? { memberId: step.details.memberId } : {}),
       });
-      this.options.onStep?.(step.stepId, outcome);
     }
+    this.record = { ...this.record, stepResults };
+    await this.saveProgress();
+    for (let k = 0; k < group.length; k++) this.options.onStep?.(group[k].stepId, outcomes[k]);
   }
 
   private async recordCreated(step: RestoreStep, outcome: StepOutcome): Promise<void> {
@@ -328,15 +319,23 @@ class RestoreRun {
     const sourceAppId = step.details.sourceAppId;
     if (typeof sourceAppId === 'string' && outcome.createdAppId)
       createdIds[sourceAppId] = outcome.createdAppId;
-    const versionId = await recordAbsence({
+    const captured = await capturePreRestore({
       store: this.ctx.store,
+      client: this.ctx.graph.forRestore(this.plan.writeTenantId),
       tenantId: this.settingsTenant,
       restoreId: this.record.restoreId,
-      objectType: step.target.objectType,
-      objectId: outcome.createdId as string,
-      deletionKind: 'hard',
       now: this.ctx.now().toISOString(),
+      targets: [
+        {
+          objectType: step.target.objectType,
+          objectId: outcome.createdId as string,
+          perspectives: [],
+          properties: [],
+          absent: 'hard',
+        },
+      ],
     });
+    const versionId = captured.get(outcome.createdId as string)?.versionId as string;
     this.result = {
       ...this.result,
       createdIds,

@@ -12,7 +12,7 @@ export type LiveState =
 /** Types whose default GET returns a subset of properties: the diff needs `$select`. */
 const NEEDS_SELECT: ReadonlySet<ObjectType> = new Set(['user', 'group']);
 
-function stripAnnotations(raw: Record<string, unknown>): GraphObject {
+export function stripAnnotations(raw: Record<string, unknown>): GraphObject {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!k.startsWith('@odata') && !k.includes('@odata.')) out[k] = v;
   return out as GraphObject;

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import type { GraphObject, ObjectType } from '../domain.ts';
 import type { GraphClient } from '../graph/gateway.ts';
 import type { Store, VersionRecord } from '../store/store.ts';
-import { readLive } from './live-reader.ts';
+import { itemPath } from './graph-paths.ts';
+import { type LiveState, readLive, selectQuery, stripAnnotations } from './live-reader.ts';
 import { liveFacts, type Perspective, type RelationFact } from './relationships.ts';
 import type { RestoreStep, StepKind } from './restore-types.ts';
 import { RELATIONSHIPS_KEY } from './snapshot-reader.ts';
@@ -50,84 +51,110 @@ function hashOf(content: unknown): string {
     .digest('hex');
 }
 
-async function save(store: Store, version: VersionRecord): Promise<void> {
-  await store.commitPage(version.tenantId, {
-    versions: [version],
-    objects: [],
-    edgesAdded: [],
-    edgesRemoved: [],
-  });
+export interface CaptureTarget {
+  objectType: ObjectType;
+  objectId: string;
+  /** Relationship views the restore writes to (recorded with the properties). */
+  perspectives: Perspective[];
+  /** Properties the restore changes (read with $select where Graph needs it). */
+  properties: string[];
+  /** The object does not exist before the restore: record its absence instead of reading it. */
+  absent?: 'soft' | 'hard';
+}
+
+export interface Captured {
+  versionId: string;
+  /** The live state just read (the step may reuse it); absent when an earlier capture was reused. */
+  live?: LiveState;
 }
 
 /**
- * Saves the live state of `objectId` before the first overwriting step. Returns the version id;
- * an existing capture is reused (a resumed restore must not capture its own writes).
+ * Saves the live state of each target before the first step overwriting it (one store commit;
+ * plain objects read through one $batch). An existing capture is reused: a resumed restore must
+ * not capture its own writes.
  */
 export async function capturePreRestore(input: {
   store: Store;
   client: GraphClient;
   tenantId: string;
   restoreId: string;
-  objectType: ObjectType;
-  objectId: string;
-  perspectives: Perspective[];
-  /** Properties the restore changes (read with $select where Graph needs it). */
-  properties: string[];
   now: string;
-}): Promise<string> {
-  const versionId = preRestoreVersionId(input.restoreId, input.objectId);
-  const existing = await input.store.getVersion(input.tenantId, input.objectId, versionId);
-  if (existing) return versionId;
-  const live = await readLive(input.client, input.objectType, input.objectId, input.properties);
-  let content: GraphObject | null = null;
-  if (live.state === 'live') {
-    const relations: Partial<Record<Perspective, RelationFact[]>> = {};
-    for (const p of input.perspectives)
-      relations[p] = await liveFacts(input.client, input.objectType, input.objectId, p);
-    content = { ...live.object, ...(input.perspectives.length ? { [RELATIONSHIPS_KEY]: relations } : {}) };
-  }
-  await save(input.store, {
+  targets: CaptureTarget[];
+}): Promise<Map<string, Captured>> {
+  const out = new Map<string, Captured>();
+  const versions: VersionRecord[] = [];
+  const toRead: CaptureTarget[] = [];
+  const version = (t: CaptureTarget, live: LiveState, content: GraphObject | null): VersionRecord => ({
     tenantId: input.tenantId,
-    objectType: input.objectType,
-    objectId: input.objectId,
-    versionId,
+    objectType: t.objectType,
+    objectId: t.objectId,
+    versionId: preRestoreVersionId(input.restoreId, t.objectId),
     hash: content ? hashOf(content) : 'tombstone',
     content,
     deleted: content === null,
-    ...(content === null ? { deletionKind: live.state === 'softDeleted' ? 'soft' : 'hard' } : {}),
+    ...(content === null
+      ? { deletionKind: t.absent ?? (live.state === 'softDeleted' ? 'soft' : 'hard') }
+      : {}),
     capturedAt: input.now,
     runId: input.restoreId,
     source: 'pre-restore',
   });
-  return versionId;
+  for (const t of input.targets) {
+    const versionId = preRestoreVersionId(input.restoreId, t.objectId);
+    if (out.has(t.objectId)) continue;
+    if (await input.store.getVersion(input.tenantId, t.objectId, versionId)) {
+      out.set(t.objectId, { versionId });
+    } else if (t.absent) {
+      versions.push(version(t, { state: 'absent' }, null));
+      out.set(t.objectId, { versionId });
+    } else {
+      toRead.push(t);
+      out.set(t.objectId, { versionId });
+    }
+  }
+  const lives = await readMany(input.client, toRead);
+  for (const t of toRead) {
+    const live = lives.get(t.objectId) ?? { state: 'absent' };
+    let content: GraphObject | null = null;
+    if (live.state === 'live') {
+      const relations: Partial<Record<Perspective, RelationFact[]>> = {};
+      for (const p of t.perspectives)
+        relations[p] = await liveFacts(input.client, t.objectType, t.objectId, p);
+      content = { ...live.object, ...(t.perspectives.length ? { [RELATIONSHIPS_KEY]: relations } : {}) };
+    }
+    versions.push(version(t, live, content));
+    out.set(t.objectId, { versionId: preRestoreVersionId(input.restoreId, t.objectId), live });
+  }
+  if (versions.length) {
+    await input.store.commitPage(input.tenantId, { versions, objects: [], edgesAdded: [], edgesRemoved: [] });
+  }
+  return out;
 }
 
-/** Records that an object did not exist before the restore (it was created or came back from the recycle bin). */
-export async function recordAbsence(input: {
-  store: Store;
-  tenantId: string;
-  restoreId: string;
-  objectType: ObjectType;
-  objectId: string;
-  deletionKind: 'soft' | 'hard';
-  now: string;
-}): Promise<string> {
-  const versionId = preRestoreVersionId(input.restoreId, input.objectId);
-  const existing = await input.store.getVersion(input.tenantId, input.objectId, versionId);
-  if (!existing) {
-    await save(input.store, {
-      tenantId: input.tenantId,
-      objectType: input.objectType,
-      objectId: input.objectId,
-      versionId,
-      hash: 'tombstone',
-      content: null,
-      deleted: true,
-      deletionKind: input.deletionKind,
-      capturedAt: input.now,
-      runId: input.restoreId,
-      source: 'pre-restore',
+/** Reads live objects through $batch; anything but a 200 is re-read alone (recycle bin, errors). */
+async function readMany(client: GraphClient, targets: CaptureTarget[]): Promise<Map<string, LiveState>> {
+  const out = new Map<string, LiveState>();
+  const batchable = targets.filter((t) => t.objectType !== 'conditionalAccessPolicy');
+  if (batchable.length > 1) {
+    const answers = await client.batch(
+      batchable.map((t, i) => ({
+        id: String(i),
+        method: 'GET' as const,
+        url: `${itemPath(t.objectType, t.objectId)}${selectQuery(t.objectType, t.properties)}`,
+      })),
+    );
+    answers.forEach((a, i) => {
+      if (a.status === 200 && a.body && typeof a.body === 'object') {
+        out.set(batchable[i].objectId, {
+          state: 'live',
+          object: stripAnnotations(a.body as Record<string, unknown>),
+        });
+      }
     });
   }
-  return versionId;
+  for (const t of targets) {
+    if (!out.has(t.objectId))
+      out.set(t.objectId, await readLive(client, t.objectType, t.objectId, t.properties));
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import {
   GraphError,
 } from '../graph/gateway.ts';
 import { collectionPath, directoryObjectRef, itemPath, quoteFilter } from './graph-paths.ts';
-import { findCreated, isNotFound, readLive } from './live-reader.ts';
+import { findCreated, isNotFound, type LiveState, readLive } from './live-reader.ts';
 import { missingPermission } from './permissions.ts';
 import type { RestoreStep, StepKind, StepStatus } from './restore-types.ts';
 import { generateTemporaryPassword } from './temporary-password.ts';
@@ -28,6 +28,8 @@ export interface StepOutcome {
 export interface StepRunContext {
   client: GraphClient;
   granted: ReadonlySet<string>;
+  /** The live state read just before this step (by the pre-restore capture), if any: saves a read. */
+  takeFreshLive?: (objectId: string) => LiveState | undefined;
   /** Creates already sent (a resume adopts what they made instead of creating twice). */
   createStarted(stepId: string): boolean;
   /** Persists that a create is about to be sent (before the POST). */
@@ -181,7 +183,7 @@ export async function runStep(rc: StepRunContext, step: RestoreStep): Promise<St
       case 'create':
         return await create(rc, step);
       case 'patch':
-        return await patch(rc, step);
+        return (await runPatches(rc, [step]))[0];
       case 'addRoleAssignment':
         return await addRoleAssignment(rc, step);
       case 'removeRoleAssignment':
@@ -287,13 +289,15 @@ async function create(rc: StepRunContext, step: RestoreStep): Promise<StepOutcom
   };
 }
 
-async function patch(rc: StepRunContext, step: RestoreStep): Promise<StepOutcome> {
-  const { objectType, objectId } = step.target;
+/** What a patch still has to send, or why it must not (conflict, object gone, already in place). */
+function patchDecision(
+  step: RestoreStep,
+  live: LiveState,
+): { outcome?: StepOutcome; needed?: Record<string, unknown> } {
   const changes = step.details.changes as Record<string, unknown>;
   const before = (step.expected.before ?? {}) as Record<string, unknown>;
-  const live = await readLive(rc.client, objectType, objectId, Object.keys(changes));
   if (live.state !== 'live') {
-    return skipped(`object gone: ${step.target.displayName} is no longer live (${live.state})`);
+    return { outcome: skipped(`object gone: ${step.target.displayName} is no longer live (${live.state})`) };
   }
   const conflicts: string[] = [];
   const needed: Record<string, unknown> = {};
@@ -303,12 +307,81 @@ async function patch(rc: StepRunContext, step: RestoreStep): Promise<StepOutcome
     if (property in before && !sameValue(now, before[property])) conflicts.push(property);
     else needed[property] = after;
   }
-  if (conflicts.length > 0) {
-    return skipped(`conflict: changed since the preview (${conflicts.join(', ')})`);
+  if (conflicts.length > 0)
+    return { outcome: skipped(`conflict: changed since the preview (${conflicts.join(', ')})`) };
+  if (Object.keys(needed).length === 0) return { outcome: done('already in place') };
+  return { needed };
+}
+
+/** Patches through $batch after checking each object against the state the preview saw. */
+async function runPatches(rc: StepRunContext, steps: RestoreStep[]): Promise<StepOutcome[]> {
+  const outcomes: (StepOutcome | undefined)[] = steps.map((s) => permissionCheck(rc, s));
+  const sends: { index: number; item: BatchRequestItem }[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    if (outcomes[i]) continue;
+    const step = steps[i];
+    const { objectType, objectId } = step.target;
+    try {
+      const live =
+        rc.takeFreshLive?.(objectId) ??
+        (await readLive(
+          rc.client,
+          objectType,
+          objectId,
+          Object.keys(step.details.changes as Record<string, unknown>),
+        ));
+      const decision = patchDecision(step, live);
+      if (decision.outcome) outcomes[i] = decision.outcome;
+      else {
+        sends.push({
+          index: i,
+          item: {
+            id: step.stepId,
+            method: 'PATCH',
+            url: itemPath(objectType, objectId),
+            body: decision.needed,
+            headers: { 'Content-Type': 'application/json' },
+          },
+        });
+      }
+    } catch (error) {
+      outcomes[i] = fromError(error);
+    }
   }
-  if (Object.keys(needed).length === 0) return done('already in place');
-  await rc.client.patch(itemPath(objectType, objectId), needed);
-  return done();
+  if (sends.length > 0) {
+    try {
+      const answers = await rc.client.batch(sends.map((s) => s.item));
+      const byId = new Map(answers.map((a) => [a.id, a]));
+      for (const { index, item } of sends) {
+        const a = byId.get(item.id);
+        if (!a) outcomes[index] = failed('BatchItemMissing', 'no answer in $batch');
+        else if (a.status >= 200 && a.status < 300) outcomes[index] = done();
+        else if (a.status === 404)
+          outcomes[index] = skipped(`object gone: ${steps[index].target.displayName} no longer exists`);
+        else {
+          const e = errorOf(a.body);
+          outcomes[index] = failed(e.code, e.message);
+        }
+      }
+    } catch (error) {
+      const outcome = fromError(error);
+      for (const { index } of sends) outcomes[index] = outcome;
+    }
+  }
+  return outcomes.map((o) => o ?? failed('RESTORE_STEP_ERROR', 'no outcome'));
+}
+
+/** Kinds whose consecutive steps run together (one $batch, one record write). */
+export const GROUPABLE: ReadonlySet<StepKind> = new Set([...BATCHABLE, 'patch']);
+
+/** Runs a group of like steps (see GROUPABLE) or a single step. */
+export async function runGroup(rc: StepRunContext, steps: RestoreStep[]): Promise<StepOutcome[]> {
+  const kind = steps[0]?.kind;
+  if (kind === 'patch') return runPatches(rc, steps);
+  if (kind && BATCHABLE.has(kind)) return runBatch(rc, steps);
+  const out: StepOutcome[] = [];
+  for (const step of steps) out.push(await runStep(rc, step));
+  return out;
 }
 
 async function addRoleAssignment(rc: StepRunContext, step: RestoreStep): Promise<StepOutcome> {

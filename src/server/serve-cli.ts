@@ -28,8 +28,17 @@ export function registerServeCommand(program: Command, deps: CliDeps): void {
       );
       const shutdown = async (signal: string) => {
         handle.runtime.log.info({ signal }, 'shutting down');
-        await handle.close();
-        process.exit(0);
+        // Leases make an unclean stop safe (another worker resumes from the checkpoint); do not hang.
+        const force = setTimeout(() => {
+          handle.runtime.log.warn('shutdown took over 10 s: exiting anyway');
+          process.exit(1);
+        }, 10_000);
+        force.unref();
+        try {
+          await handle.close();
+        } finally {
+          process.exit(0);
+        }
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));

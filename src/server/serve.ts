@@ -28,7 +28,6 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
   const runtime = await openRuntime(config, { startDevTenant: role !== 'worker' || usesDevTenant(config) });
   const stops: (() => Promise<void>)[] = [];
   const urls: Record<string, string> = {};
-  const log = runtime.log;
 
   // The dev tenant's tenants are onboarded with consent already granted, as after the consent step.
   for (const tenantId of runtime.devTenant?.tenantIds ?? []) {
@@ -53,15 +52,17 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
     url = await listen(server, config.PORT, config.HOST);
     const notifier = startNotifier(runtime, bot.connector);
     stops.push(() => notifier.stop());
-    stops.push(() => new Promise<void>((resolve) => server!.close(() => resolve())));
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server!.close(() => resolve());
+          // Keep-alive sockets (the Playground, browsers) would hold close() open.
+          server!.server.closeAllConnections();
+        }),
+    );
     urls.health = `${url}/healthz`;
     urls.tab = `${url}/tab/`;
     urls.bot = `${url}/api/messages`;
-    if (bot.mode === 'loopback-anonymous') {
-      log.warn(
-        'BOT_APP_ID is not set: the bot accepts unauthenticated activities from loopback only (development)',
-      );
-    }
   }
 
   if (role === 'worker' || role === 'all') {
@@ -74,6 +75,8 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
     if (config.SCHEDULER_ENABLED) {
       const scheduler = startScheduler(runtime);
       stops.push(() => scheduler.stop());
+      // Schedule at once: a fresh install gets its first backup now, not at the first tick.
+      scheduler.tick().catch((err) => runtime.log.warn({ err }, 'first scheduler tick failed'));
     }
   }
 

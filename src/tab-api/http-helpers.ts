@@ -42,8 +42,7 @@ export type ApiHandler = (req: Request, caller: Caller, res: Response) => Promis
 export function apiRoute(deps: ApiDeps, handler: ApiHandler, options: { write?: boolean } = {}) {
   return async (req: Request, res: Response) => {
     try {
-      const length = Number(req.headers['content-length'] ?? 0);
-      if (length > MAX_TAB_BODY_BYTES) {
+      if (bodyBytes(req) > MAX_TAB_BODY_BYTES) {
         throw new HttpError(413, 'body_too_large', `Request body over ${MAX_TAB_BODY_BYTES} bytes`);
       }
       const identity = await deps.validate(req.headers.authorization);
@@ -72,6 +71,14 @@ export function apiRoute(deps: ApiDeps, handler: ApiHandler, options: { write?: 
       sendError(deps.ctx, req, res, error);
     }
   };
+}
+
+/** Size of the request body: the declared length, or what was read (chunked uploads declare none). */
+function bodyBytes(req: Request): number {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const raw = (req as Request & { rawBody?: unknown }).rawBody;
+  const read = typeof raw === 'string' || Buffer.isBuffer(raw) ? Buffer.byteLength(raw) : 0;
+  return Math.max(declared, read);
 }
 
 export function sendError(ctx: AppContext, req: Request, res: Response, error: unknown): void {

@@ -57,8 +57,17 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) return value.join(', ');
-  return JSON.stringify(value, null, 1);
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object')) return value.join(', ');
+    return value.map((v) => formatValue(v)).join('\n');
+  }
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' · ');
+  }
+  return String(value);
 }
 
 export function formatBytes(n: number | undefined): string {
@@ -66,4 +75,41 @@ export function formatBytes(n: number | undefined): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** What each restore step does, in words. */
+export const STEP_LABELS: Record<string, string> = {
+  restoreFromRecycleBin: 'Restore from the recycle bin (keeps the object id)',
+  create: 'Create the object',
+  patch: 'Update changed properties',
+  addMember: 'Add membership',
+  removeMember: 'Remove membership',
+  addOwner: 'Add owner',
+  removeOwner: 'Remove owner',
+  addRoleAssignment: 'Add role assignment',
+  removeRoleAssignment: 'Remove role assignment',
+  addAppRoleAssignment: 'Add app role assignment',
+  removeAppRoleAssignment: 'Remove app role assignment',
+  addAuMember: 'Add to administrative unit',
+  delete: 'Delete',
+  reportOnly: 'Report only',
+  skip: 'Skipped',
+};
+
+const OPTION_LABELS: Record<string, string> = {
+  withObject: 'with object',
+  withMemberships: 'with memberships',
+  withOwners: 'with owners',
+  withRoleAssignments: 'with role assignments',
+  withAuthMethods: 'authentication methods report',
+  blockSignIn: 'block sign-in',
+};
+
+export function describeOptions(options: Record<string, unknown> | undefined): string {
+  const on = Object.entries(options ?? {})
+    .filter(([, v]) => v === true)
+    .map(([k]) => OPTION_LABELS[k] ?? k);
+  const asNew = options?.asNew as { displayName?: string } | undefined;
+  if (asNew?.displayName) on.push(`as new: ${asNew.displayName}`);
+  return on.join(', ') || 'defaults';
 }

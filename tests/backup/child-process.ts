@@ -12,12 +12,14 @@ export interface Child {
   exited: Promise<number | null>;
   /** Resolves when a line satisfying `test` has been printed (or the child exits). */
   waitFor(test: (line: string) => boolean): Promise<boolean>;
+  /** Lets a child started with BACKUP_WAIT_GO=1 begin. */
+  go(): void;
 }
 
 export function startChild(spec: WorldSpec, args: string[], env: Record<string, string> = {}): Child {
   const proc = spawn(TSX, [CHILD, ...args], {
     env: { ...process.env, BACKUP_WORLD: JSON.stringify(spec), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [env.BACKUP_WAIT_GO === '1' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   const waiters: { test: (l: string) => boolean; resolve: (v: boolean) => void }[] = [];
@@ -53,6 +55,9 @@ export function startChild(spec: WorldSpec, args: string[], env: Record<string, 
     proc,
     lines,
     exited,
+    go() {
+      proc.stdin?.write('go\n');
+    },
     waitFor(test) {
       if (lines.some(test)) return Promise.resolve(true);
       return new Promise((resolve) => waiters.push({ test, resolve }));

@@ -113,7 +113,13 @@ describe('scenario bounds', () => {
         conditionalAccessPolicy: 10,
         signIn: 100_000,
       },
-      deltaLinks: { group: 400_000, directoryRole: 40, application: 2_000, device: 20_000, administrativeUnit: 2_000 },
+      deltaLinks: {
+        group: 400_000,
+        directoryRole: 40,
+        application: 2_000,
+        device: 20_000,
+        administrativeUnit: 2_000,
+      },
       appRoleAssignments: 3_000,
     });
     const bound = backupLowerBound(streams, GRAPH_PAGING, LATENCY);
@@ -122,9 +128,9 @@ describe('scenario bounds', () => {
     // groups: 400 pages × 120 ms + 410,000 returned × 0.4 ms = 212 s > sign-ins' 190.5 s floor.
     expect(bound.criticalStream).toBe('group');
     expect(bound.criticalPathMs).toBe(400 * 120 + 410_000 * 0.4);
-    expect(() => fullBackupStreams({ objects: {}, deltaLinks: {}, appRoleAssignments: 0 }, ['unknownType'])).toThrow(
-      /no stream model/,
-    );
+    expect(() =>
+      fullBackupStreams({ objects: {}, deltaLinks: {}, appRoleAssignments: 0 }, ['unknownType']),
+    ).toThrow(/no stream model/);
   });
 
   it('incremental: the pages the changes fill, one round per unchanged delta type, listings whole', () => {

@@ -162,11 +162,13 @@ function runChild(
 
 describe('restore kill test', () => {
   it(`a ${USERS}-user restore killed ${KILLS} times at random steps ends identical to an uninterrupted one`, async () => {
+    const t0 = Date.now();
     const plan: RestorePlan = await planRestore(ctx, {
       tenantId: A,
       objects: users.map((u) => ({ objectType: 'user' as const, objectId: u.id })),
       at: T,
     });
+    if (process.env.RESTORE_TEST_DEBUG) console.log('plan ms', Date.now() - t0);
     const count = (k: string) => plan.steps.filter((s) => s.kind === k).length;
     expect(count('restoreFromRecycleBin')).toBe(20);
     expect(count('patch')).toBe(USERS);
@@ -183,12 +185,16 @@ describe('restore kill test', () => {
       const left = plan.steps.length - done;
       if (left <= 1) break;
       offset += 10 * 60_000;
-      const { killed } = await runChild(offset, 1 + Math.floor(random() * Math.min(left - 1, 120)));
+      const t1 = Date.now();
+      const { killed, steps } = await runChild(offset, 1 + Math.floor(random() * Math.min(left - 1, 120)));
+      if (process.env.RESTORE_TEST_DEBUG) console.log('child ms', Date.now() - t1, 'steps', steps.length);
       if (killed) kills++;
     }
     expect(kills).toBeGreaterThan(0);
     offset += 10 * 60_000;
+    const t2 = Date.now();
     const last = await runChild(offset, undefined);
+    if (process.env.RESTORE_TEST_DEBUG) console.log('last child ms', Date.now() - t2, 'steps', last.steps.length);
     expect(last.killed).toBe(false);
 
     const record = await ctx.store.getRestore(A, stored.restoreId);

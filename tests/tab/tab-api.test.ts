@@ -356,7 +356,7 @@ describe('tab static files', () => {
     const page = await world.fetch(`${world.baseUrl}/tab/objects/user`);
     expect([200, 503]).toContain(page.status);
     expect(page.headers.get('content-security-policy')).toContain('frame-ancestors');
-    const escape = await world.fetch(`${world.baseUrl}/tab/..%2f..%2fpackage.json`);
-    expect(await escape.text()).not.toContain('"entra-backup-for-teams"');
+    const outside = await world.fetch(`${world.baseUrl}/tab/..%2f..%2fpackage.json`);
+    expect(await outside.text()).not.toContain('"entra-backup-for-teams"');
   });
 });

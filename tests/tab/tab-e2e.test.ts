@@ -72,18 +72,25 @@ afterAll(async () => {
 });
 
 async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+  // bypassCSP only lets the test inject axe-core (the pages run under the product's CSP);
+  // ignoreHTTPSErrors: the dev issuer's self-signed loopback certificate.
+  const context = await browser.newContext({
+    viewport: { width: 1360, height: 900 },
+    colorScheme: 'light',
+    bypassCSP: true,
+    ignoreHTTPSErrors: true,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   return { context, page };
 }
 
 /** Screenshots the page in light and dark and runs axe-core in both. */
-async function capture(page: Page, name: string): Promise<void> {
+async function capture(page: Page, name: string, fullPage = true): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`), fullPage });
     if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
     const violations = await page.evaluate(async () => {
       const axe = (
@@ -154,9 +161,11 @@ describe('the tab in a browser', () => {
     // Dashboard: the dev tenant's figures.
     const counts = await ctx.store.countObjects(tenantId);
     const live = Object.values(counts).reduce((n, c) => n + (c?.live ?? 0), 0);
-    await expect.poll(() => a.page.getByTestId('total-live').innerText()).toBe(live.toLocaleString('en-US'));
     await expect
-      .poll(() => a.page.getByTestId('type-row-user').innerText())
+      .poll(() => a.page.getByTestId('total-live').textContent())
+      .toBe(live.toLocaleString('en-US'));
+    await expect
+      .poll(() => a.page.getByTestId('type-row-user').textContent())
       .toContain(String(counts.user?.live));
     await capture(a.page, '02-dashboard');
 
@@ -170,10 +179,10 @@ describe('the tab in a browser', () => {
 
     // Detail: two versions, the changed value highlighted.
     await link.click();
-    await expect.poll(() => a.page.getByTestId('version-position').innerText()).toBe('Version 2 of 2');
+    await expect.poll(() => a.page.getByTestId('version-position').textContent()).toBe('Version 2 of 2');
     const changedRow = a.page.locator('tr[data-changed="true"][data-property="jobTitle"]');
     await changedRow.waitFor();
-    expect(await changedRow.innerText()).toContain(CHANGED_TITLE);
+    expect(await changedRow.textContent()).toContain(CHANGED_TITLE);
     const color = await changedRow
       .locator('td')
       .nth(1)
@@ -186,12 +195,12 @@ describe('the tab in a browser', () => {
 
     // Restore the older version: options, preview, request.
     await a.page.getByRole('button', { name: 'Older version' }).click();
-    await expect.poll(() => a.page.getByTestId('version-position').innerText()).toBe('Version 1 of 2');
+    await expect.poll(() => a.page.getByTestId('version-position').textContent()).toBe('Version 1 of 2');
     await a.page.getByRole('button', { name: 'Restore this version' }).click();
     await a.page.getByRole('button', { name: 'Preview' }).click();
     await a.page.getByTestId('plan-preview').waitFor();
-    expect(await a.page.getByTestId('plan-preview').innerText()).toContain('jobTitle');
-    await capture(a.page, '06-restore-preview');
+    expect(await a.page.getByTestId('plan-preview').textContent()).toContain('jobTitle');
+    await capture(a.page, '06-restore-preview', false);
     await a.page.getByRole('button', { name: 'Request restore' }).click();
     await a.page.locator('[data-status="pending"]').waitFor();
     const restoreUrl = a.page.url();
@@ -234,8 +243,8 @@ describe('the tab in a browser', () => {
       ['Groups', '10-groups'],
       ['Other objects', '11-other-objects'],
       ['Audit log', '12-audit'],
-      ['Export', '13-export'],
-      ['Settings', '14-settings'],
+      ['Settings', '13-settings'],
+      ['Export', '14-export'],
     ] as const) {
       await a.page.getByRole('tab', { name: tab, exact: true }).click();
       await a.page.getByRole('heading', { level: 1 }).waitFor();
@@ -249,7 +258,7 @@ describe('the tab in a browser', () => {
     // A non-admin sees read-only pages.
     const r = await newSession();
     await signIn(r.page, world.reader.upn);
-    expect(await r.page.getByTestId('role-badge').innerText()).toBe('Read-only');
+    expect(await r.page.getByTestId('role-badge').textContent()).toBe('Read-only');
     expect(await r.page.getByRole('button', { name: 'Backup now' }).isDisabled()).toBe(true);
     await capture(r.page, '16-dashboard-read-only');
 

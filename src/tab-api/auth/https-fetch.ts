@@ -21,7 +21,9 @@ export function createFetch(caPem?: string, timeoutMs = 10_000): FetchLike {
         target,
         {
           method: init?.method ?? 'GET',
-          headers: init?.headers,
+          headers: init?.body
+            ? { ...init.headers, 'Content-Length': String(Buffer.byteLength(init.body)) }
+            : init?.headers,
           ca: target.protocol === 'https:' ? caPem : undefined,
           timeout: timeoutMs,
         },

@@ -97,6 +97,7 @@ export function mountRestoreRoutes(server: RestifyServer, deps: ApiDeps, ports: 
         ...restoreView(record, caller.principal, caller.isAdmin),
         plan: record.plan,
         result: record.result,
+        stepResults: record.stepResults,
       };
     }),
   );

@@ -151,6 +151,7 @@ export interface RestoreView {
 
 export interface RestoreDetail extends RestoreView {
   plan: Plan;
+  stepResults?: Record<string, { status: 'done' | 'skipped' | 'failed'; reason?: string; at: string }>;
   result?: {
     totals: Record<string, number>;
     skipped: {

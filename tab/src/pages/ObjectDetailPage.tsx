@@ -41,6 +41,7 @@ import { RestoreDialog } from './RestoreDialog.tsx';
 const useStyles = makeStyles({
   versionBar: {
     display: 'flex',
+    flexDirection: 'row',
     alignItems: 'center',
     gap: tokens.spacingHorizontalS,
     flexWrap: 'wrap',

@@ -29,7 +29,7 @@ import { api, download } from '../api/client.ts';
 import type { RestoreDetail, RestoreView } from '../api/types.ts';
 import { ErrorBar, Loading, NavLink, PageHeader, RestoreStatusBadge } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
-import { formatDateTime } from '../format.ts';
+import { describeOptions, formatDateTime, STEP_LABELS } from '../format.ts';
 import { useRouter } from '../router.tsx';
 
 const useStyles = makeStyles({
@@ -196,13 +196,7 @@ export function RestoreDetailPage({ id }: { id: string }) {
               </li>
             ))}
           </ul>
-          <Text className={styles.muted}>
-            Options:{' '}
-            {Object.entries((data as unknown as { options?: Record<string, unknown> }).options ?? {})
-              .filter(([, v]) => v === true)
-              .map(([k]) => k)
-              .join(', ') || 'defaults'}
-          </Text>
+          <Text className={styles.muted}>Options: {describeOptions(data.options)}</Text>
         </Card>
         <Card className={styles.card}>
           <CardHeader
@@ -313,17 +307,39 @@ export function RestoreDetailPage({ id }: { id: string }) {
           <TableRow>
             <TableHeaderCell>Step</TableHeaderCell>
             <TableHeaderCell>Target</TableHeaderCell>
+            <TableHeaderCell>Outcome</TableHeaderCell>
             <TableHeaderCell>Note</TableHeaderCell>
           </TableRow>
         </TableHeader>
         <TableBody>
-          {(data.plan.steps ?? []).map((s) => (
-            <TableRow key={s.stepId}>
-              <TableCell>{s.kind}</TableCell>
-              <TableCell>{s.target.displayName}</TableCell>
-              <TableCell>{s.skipReason ?? ''}</TableCell>
-            </TableRow>
-          ))}
+          {(data.plan.steps ?? []).map((s) => {
+            const outcome = data.stepResults?.[s.stepId];
+            return (
+              <TableRow key={s.stepId}>
+                <TableCell>{STEP_LABELS[s.kind] ?? s.kind}</TableCell>
+                <TableCell>{s.target.displayName}</TableCell>
+                <TableCell>
+                  {outcome ? (
+                    <Badge
+                      appearance="tint"
+                      color={
+                        outcome.status === 'done'
+                          ? 'success'
+                          : outcome.status === 'skipped'
+                            ? 'warning'
+                            : 'danger'
+                      }
+                    >
+                      {outcome.status}
+                    </Badge>
+                  ) : (
+                    <span className={styles.muted}>not run yet</span>
+                  )}
+                </TableCell>
+                <TableCell>{outcome?.reason ?? s.skipReason ?? ''}</TableCell>
+              </TableRow>
+            );
+          })}
         </TableBody>
       </Table>
     </>

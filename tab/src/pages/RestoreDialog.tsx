@@ -29,7 +29,7 @@ import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { ObjectType, Plan, RestoreOptions, RestoreView, VersionDetail } from '../api/types.ts';
 import { ErrorBar } from '../components/common.tsx';
-import { formatDateTime, formatValue } from '../format.ts';
+import { formatDateTime, formatValue, STEP_LABELS } from '../format.ts';
 import { useRouter } from '../router.tsx';
 
 const useStyles = makeStyles({
@@ -47,24 +47,6 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
   steps: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
 });
-
-const STEP_LABELS: Record<string, string> = {
-  restoreFromRecycleBin: 'Restore from the recycle bin (keeps the object id)',
-  create: 'Create the object',
-  patch: 'Update changed properties',
-  addMember: 'Add membership',
-  removeMember: 'Remove membership',
-  addOwner: 'Add owner',
-  removeOwner: 'Remove owner',
-  addRoleAssignment: 'Add role assignment',
-  removeRoleAssignment: 'Remove role assignment',
-  addAppRoleAssignment: 'Add app role assignment',
-  removeAppRoleAssignment: 'Remove app role assignment',
-  addAuMember: 'Add to administrative unit',
-  delete: 'Delete',
-  reportOnly: 'Report only',
-  skip: 'Skipped',
-};
 
 export function RestoreDialog(props: {
   objectType: ObjectType;

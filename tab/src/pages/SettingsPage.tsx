@@ -59,7 +59,7 @@ const useStyles = makeStyles({
 
 type Draft = Pick<SettingsView, 'scope' | 'schedule' | 'retentionDays' | 'alerts' | 'approval' | 'admins'>;
 
-const CONSENT_LABEL = { unknown: 'Not granted yet', granted: 'Granted', refused: 'Refused' } as const;
+const CONSENT_LABEL = { unknown: 'Not recorded yet', granted: 'Granted', refused: 'Refused' } as const;
 
 export function SettingsPage() {
   const styles = useStyles();
@@ -406,7 +406,7 @@ export function SettingsPage() {
               }
             />
           </Field>
-          <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
+          <fieldset style={{ border: 0, padding: 0, margin: 0, display: 'flex', flexDirection: 'column' }}>
             <legend>Directory roles</legend>
             {ROLES.map((r) => (
               <Checkbox

@@ -1,0 +1,93 @@
+// The product's worker role in its own process (`bin/entra-backup.js serve --role worker`),
+// pointed at a TestWorld's dev tenant and store, so tests can SIGKILL it at any instant: no
+// cleanup code runs, exactly as when a container or VM dies.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { TestWorld } from '../../helpers/test-world.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const BIN = path.join(ROOT, 'bin/entra-backup.js');
+
+export interface ProductProcess {
+  proc: ChildProcess;
+  /** Resolves with the parsed `--json` start-up document (urls, role). */
+  ready: Promise<{ role: string; urls: Record<string, string> }>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Environment that points a product process at the world's dev tenant and DATA_DIR. */
+export function worldEnv(world: TestWorld, extra: Record<string, string> = {}): Record<string, string> {
+  const graph = new URL(world.devTenant.graphUrl);
+  const login = new URL(world.devTenant.authorityUrl);
+  return {
+    NODE_ENV: 'test',
+    DATA_DIR: world.dataDir,
+    LOG_LEVEL: process.env.CHAOS_CHILD_LOG ?? 'silent',
+    DEV_TENANT_GRAPH_PORT: graph.port,
+    DEV_TENANT_LOGIN_PORT: login.port,
+    SCHEDULER_ENABLED: 'false',
+    WORKER_POLL_SECONDS: '0.1',
+    LEASE_SECONDS: '5',
+    ...extra,
+  };
+}
+
+export function startProductProcess(role: 'worker' | 'web', env: Record<string, string>): ProductProcess {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // The child gets the test's PATH etc., never vitest's own variables or another store.
+    if (v !== undefined && !k.startsWith('VITEST') && !k.startsWith('COSMOS_')) clean[k] = v;
+  }
+  const proc = spawn(process.execPath, [BIN, 'serve', '--role', role, '--json'], {
+    cwd: ROOT,
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let resolveReady: (v: { role: string; urls: Record<string, string> }) => void = () => {};
+  let rejectReady: (e: Error) => void = () => {};
+  const ready = new Promise<{ role: string; urls: Record<string, string> }>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => undefined);
+  proc.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+    // serve --json prints one pretty JSON document; log lines (if any) go to stdout too.
+    const start = out.indexOf('{\n');
+    const end = out.indexOf('\n}', start);
+    if (start >= 0 && end > start) {
+      try {
+        resolveReady(JSON.parse(out.slice(start, end + 2)));
+      } catch {
+        // not complete yet
+      }
+    }
+  });
+  proc.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.on('exit', (code, signal) => {
+      rejectReady(new Error(`${role} exited (${code ?? signal}) before it was ready: ${err.slice(-1500)}`));
+      resolve({ code, signal });
+    });
+  });
+  return { proc, ready, exited, stderr: () => err, kill: (signal = 'SIGKILL') => proc.kill(signal) };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every `everyMs` until it returns a value other than undefined. */
+export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
