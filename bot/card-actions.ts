@@ -315,6 +315,11 @@ async function decide(
 ): Promise<InvokeResult> {
   const restoreId = str(data.restoreId, 100);
   if (!restoreId) return errorResponse(400, 'BadRequest', 'The card does not name a restore request.');
+  // The clicker joins the card's auto-refresh list first, so the update after the decision
+  // (here, and the notifier's) already gives them their own view. Data of another tenant was
+  // refused before this point; the record is read in the clicker's tenant only.
+  const stored = admin ? await env.ctx.store.getRestore(env.principal.tenantId, restoreId) : undefined;
+  if (stored) await rememberViewer(env, stored);
   let result: Awaited<ReturnType<typeof decideRestore>>;
   try {
     result = await decideRestore(env.ctx, env.principal, env.principal.tenantId, restoreId, decision);
@@ -323,10 +328,8 @@ async function decide(
       return cardResponse(noticeCard('Not possible', error.message, '', 'warning'));
     throw error;
   }
-  let record = result.record;
-  if (admin || result.outcome === 'applied') record = await rememberViewer(env, record);
-  if (result.outcome === 'applied') await updatePostedCard(env, record);
-  return cardResponse(viewFor(env, record, admin, result.message));
+  if (result.outcome === 'applied') await updatePostedCard(env, result.record);
+  return cardResponse(viewFor(env, result.record, admin, result.message));
 }
 
 /** Replaces the posted approval card so every viewer's card refreshes. */

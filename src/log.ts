@@ -1,5 +1,5 @@
 // Structured logs (pino). Tokens, passwords and secrets are redacted wherever they appear.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 

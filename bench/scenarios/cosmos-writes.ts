@@ -52,7 +52,9 @@ export const cosmosWritesScenario: Scenario = {
     if (!ctx.backedUp) throw new Error('needs the full backup of scenario 1');
     const objects: ObjectRecord[] = [];
     for (const type of ['user', 'group'] as const) {
-      objects.push(...(await runtime.store.listObjects(tenantId, { type, limit: ctx.quick ? 200 : 1000 })).items);
+      objects.push(
+        ...(await runtime.store.listObjects(tenantId, { type, limit: ctx.quick ? 200 : 1000 })).items,
+      );
     }
     const versions: VersionRecord[] = [];
     for (const o of objects) versions.push(...(await runtime.store.listVersions(tenantId, o.objectId, 1)));

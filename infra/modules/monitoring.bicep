@@ -1,4 +1,6 @@
-// Log Analytics workspace + workspace-based Application Insights.
+// Log Analytics workspace + workspace-based Application Insights. Local (key) ingestion stays on:
+// App Service's codeless Node.js agent does not support Entra-authenticated ingestion. The
+// connection string's ingestion key can only send telemetry to this resource, nothing else.
 param baseName string
 param location string
 

@@ -72,6 +72,12 @@ export async function requestRestore(
   }
   const options = request.options as { targetTenantId?: unknown } | undefined;
   const target = typeof options?.targetTenantId === 'string' ? options.targetTenantId : undefined;
+  if (target && target !== tenantId && !(await ctx.store.getSettings(target))) {
+    throw new ApprovalError(
+      'invalid-request',
+      `Tenant ${target.slice(0, 64)} is not managed by this product.`,
+    );
+  }
   if (
     target &&
     target !== tenantId &&

@@ -6,7 +6,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { GraphClient } from '../graph/gateway.ts';
 import { GraphError } from '../graph/gateway.ts';
-import { ensureTenant } from '../settings/tenant-settings.ts';
+import { defaultSettings } from '../settings/tenant-settings.ts';
 
 const CACHE_MS = 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,13 +43,26 @@ export async function isTenantAdmin(
   const hit = cache.get(key);
   const now = ctx.now().getTime();
   if (hit && now - hit.at < CACHE_MS) return hit.value;
-  const value = await resolveAdmin(ctx, tenantId, userObjectId);
+  let value: boolean;
+  try {
+    value = await resolveAdmin(ctx, tenantId, userObjectId);
+  } catch (error) {
+    // Fail closed when Graph refuses the backup app (consent revoked, tenant unknown): nobody
+    // can be shown to be an admin. Throttling and outages are errors, not "no".
+    if (!(error instanceof GraphError) || error.status === 429 || error.status >= 500) throw error;
+    ctx.log.warn(
+      { tenantId, status: error.status, code: error.code },
+      'admin check: Graph refused the backup app',
+    );
+    return false;
+  }
   cache.set(key, { value, at: now });
   return value;
 }
 
 async function resolveAdmin(ctx: AppContext, tenantId: string, userObjectId: string): Promise<boolean> {
-  const settings = await ensureTenant(ctx.store, tenantId, ctx.now());
+  // Never creates settings: an admin check on an unknown tenant must leave no trace.
+  const settings = (await ctx.store.getSettings(tenantId)) ?? defaultSettings(tenantId, ctx.now());
   const graph = ctx.graph.forBackup(tenantId);
   const roles = new Set(settings.admins.roleTemplateIds.map((r) => r.toLowerCase()));
   if (roles.size > 0 && (await holdsRole(graph, userObjectId, roles))) return true;

@@ -87,7 +87,8 @@ export async function executeRun(
         continue;
       }
       try {
-        if ((await runType(ctx, handle, client, type, cursor ?? {}, sync, capturedAt, options)) > 0) graphAnswered = true;
+        if ((await runType(ctx, handle, client, type, cursor ?? {}, sync, capturedAt, options)) > 0)
+          graphAnswered = true;
         await saveStream(ctx, sync, type, handle.run.checkpoint[type], capturedAt);
       } catch (err) {
         if (err instanceof LeaseLostError) throw err;

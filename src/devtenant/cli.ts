@@ -5,12 +5,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliDeps } from '../cli/cli-deps.ts';
 import { createLogger } from '../log.ts';
+import { tenantSummary } from './control-api.ts';
 import { type Db, devTenantDirOf, openDevTenantDb } from './dev-db.ts';
 import { seedPlan, startDevTenant } from './dev-tenant.ts';
 import { listTenantIds } from './directory.ts';
 import { readFaults, validateFaults, writeFaults } from './faults.ts';
 import { GraphHttpError } from './graph-errors.ts';
-import { tenantSummary } from './control-api.ts';
 import { type SeedOptions, seedTenant } from './seed.ts';
 import { type DevObject, parseValue, TenantOps } from './tenant-ops.ts';
 
@@ -24,10 +24,20 @@ function openDb(): Db {
 
 function pickTenant(db: Db, tenant: string | undefined): string {
   const tenants = listTenantIds(db);
-  if (!tenants.length) throw new GraphHttpError(404, 'NoDevTenant', 'The dev tenant has no tenants yet: run `entra-backup devtenant seed` first.');
+  if (!tenants.length)
+    throw new GraphHttpError(
+      404,
+      'NoDevTenant',
+      'The dev tenant has no tenants yet: run `entra-backup devtenant seed` first.',
+    );
   if (!tenant) return tenants[0].tenantId;
   const found = tenants.find((t) => t.tenantId === tenant || t.domain === tenant.toLowerCase());
-  if (!found) throw new GraphHttpError(404, 'NoDevTenant', `No dev tenant '${tenant}' (known: ${tenants.map((t) => t.domain).join(', ')}).`);
+  if (!found)
+    throw new GraphHttpError(
+      404,
+      'NoDevTenant',
+      `No dev tenant '${tenant}' (known: ${tenants.map((t) => t.domain).join(', ')}).`,
+    );
   return found.tenantId;
 }
 
@@ -40,12 +50,23 @@ function describe(o: DevObject): string {
 function num(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new GraphHttpError(400, 'BadArgument', `${flag} must be a non-negative whole number (got '${value}').`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new GraphHttpError(
+      400,
+      'BadArgument',
+      `${flag} must be a non-negative whole number (got '${value}').`,
+    );
   return n;
 }
 
 /** Runs a verb against the tenant state, printing its result or a clear error. */
-function withOps(deps: CliDeps, json: boolean, tenant: string | undefined, fn: (ops: TenantOps) => unknown, human: (d: unknown) => string): void {
+function withOps(
+  deps: CliDeps,
+  json: boolean,
+  tenant: string | undefined,
+  fn: (ops: TenantOps) => unknown,
+  human: (d: unknown) => string,
+): void {
   let db: Db | undefined;
   try {
     db = openDb();
@@ -60,11 +81,17 @@ function withOps(deps: CliDeps, json: boolean, tenant: string | undefined, fn: (
 }
 
 export function registerDevTenantCommands(program: Command, deps: CliDeps): void {
-  const dt = program.command('devtenant').description('The dev tenant: a local Microsoft Graph v1.0 simulator with seeded tenants');
+  const dt = program
+    .command('devtenant')
+    .description('The dev tenant: a local Microsoft Graph v1.0 simulator with seeded tenants');
 
   dt.command('seed')
     .description('Seed (or reseed from scratch) a deterministic tenant under DATA_DIR/devtenant')
-    .option('--seed <seed>', 'seed string; the tenant id derives from it', process.env.DEV_TENANT_SEED || 'contoso')
+    .option(
+      '--seed <seed>',
+      'seed string; the tenant id derives from it',
+      process.env.DEV_TENANT_SEED || 'contoso',
+    )
     .option('--domain <domain>', 'initial domain, e.g. contoso.onmicrosoft.com')
     .option('--users <n>', 'users', process.env.DEV_TENANT_USERS || '200')
     .option('--groups <n>', 'groups')
@@ -100,15 +127,27 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
           premium: o.premium !== false,
           tenants: num(s('tenants'), '--tenants'),
         };
-        for (const k of Object.keys(options) as (keyof typeof options)[]) if (options[k] === undefined) delete options[k];
+        for (const k of Object.keys(options) as (keyof typeof options)[])
+          if (options[k] === undefined) delete options[k];
         db = openDb();
         const opened = db;
         const results = seedPlan(options).map((p) => seedTenant(opened, p));
         deps.output(json, { dataDir: devTenantDirOf(dataDir()), tenants: results }, (d) =>
-          d.tenants.map((r) => `seeded ${r.domain} (${r.tenantId}) in ${r.ms} ms: ${Object.entries(r.counts).map(([k, v]) => `${v} ${k}`).join(', ')}, ${r.links} links`).join('\n'),
+          d.tenants
+            .map(
+              (r) =>
+                `seeded ${r.domain} (${r.tenantId}) in ${r.ms} ms: ${Object.entries(r.counts)
+                  .map(([k, v]) => `${v} ${k}`)
+                  .join(', ')}, ${r.links} links`,
+            )
+            .join('\n'),
         );
       } catch (err) {
-        deps.fail(json, err instanceof GraphHttpError ? err.code : 'SEED_FAILED', err instanceof Error ? err.message : String(err));
+        deps.fail(
+          json,
+          err instanceof GraphHttpError ? err.code : 'SEED_FAILED',
+          err instanceof Error ? err.message : String(err),
+        );
       } finally {
         db?.close();
       }
@@ -128,12 +167,25 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
           host: o.host,
           graphPort: num(o.graphPort, '--graph-port'),
           loginPort: num(o.loginPort, '--login-port'),
-          seed: { seed: process.env.DEV_TENANT_SEED || 'contoso', users: Number(process.env.DEV_TENANT_USERS || 200) },
+          seed: {
+            seed: process.env.DEV_TENANT_SEED || 'contoso',
+            users: Number(process.env.DEV_TENANT_USERS || 200),
+          },
           logger: createLogger(process.env.LOG_LEVEL || 'warn'),
         });
-        const info = { graphUrl: `${dev.graphUrl}/v1.0`, authorityUrl: dev.authorityUrl, controlUrl: dev.controlUrl, tenants: dev.tenants };
+        const info = {
+          graphUrl: `${dev.graphUrl}/v1.0`,
+          authorityUrl: dev.authorityUrl,
+          controlUrl: dev.controlUrl,
+          tenants: dev.tenants,
+        };
         deps.output(json, info, (d) =>
-          [`Graph:   ${d.graphUrl}`, `Login:   ${d.authorityUrl}`, `Control: ${d.controlUrl}`, ...d.tenants.map((t) => `Tenant:  ${t.domain} ${t.tenantId}`)].join('\n'),
+          [
+            `Graph:   ${d.graphUrl}`,
+            `Login:   ${d.authorityUrl}`,
+            `Control: ${d.controlUrl}`,
+            ...d.tenants.map((t) => `Tenant:  ${t.domain} ${t.tenantId}`),
+          ].join('\n'),
         );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
@@ -153,8 +205,18 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
       let db: Db | undefined;
       try {
         db = openDb();
-        deps.output(json, { tenants: tenantSummary(db) }, (d) =>
-          d.tenants.map((t) => `${t.domain} ${t.tenantId}: ${Object.entries(t.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`).join('\n') || 'no tenants (run devtenant seed)',
+        deps.output(
+          json,
+          { tenants: tenantSummary(db) },
+          (d) =>
+            d.tenants
+              .map(
+                (t) =>
+                  `${t.domain} ${t.tenantId}: ${Object.entries(t.counts)
+                    .map(([k, v]) => `${v} ${k}`)
+                    .join(', ')}`,
+              )
+              .join('\n') || 'no tenants (run devtenant seed)',
         );
       } catch (err) {
         deps.fail(json, 'DEVTENANT_ERROR', err instanceof Error ? err.message : String(err));
@@ -168,7 +230,13 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
     .option('--tenant <idOrDomain>', 'tenant (default: the first)')
     .option('--json', 'print JSON')
     .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(deps, Boolean(o.json), o.tenant, (ops) => ops.get(type, key), (d) => describe(d as DevObject)),
+      withOps(
+        deps,
+        Boolean(o.json),
+        o.tenant,
+        (ops) => ops.get(type, key),
+        (d) => describe(d as DevObject),
+      ),
     );
 
   dt.command('list <type>')
@@ -183,14 +251,20 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
         Boolean(o.json),
         o.tenant,
         (ops) => {
-          if (!['active', 'deleted', 'purged'].includes(o.state)) throw new GraphHttpError(400, 'BadArgument', '--state must be active, deleted or purged.');
+          if (!['active', 'deleted', 'purged'].includes(o.state))
+            throw new GraphHttpError(400, 'BadArgument', '--state must be active, deleted or purged.');
           return { value: ops.list(type, { state: o.state as 'active', limit: num(o.limit, '--limit') }) };
         },
-        (d) => (d as { value: DevObject[] }).value.map((x) => `${x.id}  ${String(x.data.displayName ?? x.data.userPrincipalName ?? '')}`).join('\n'),
+        (d) =>
+          (d as { value: DevObject[] }).value
+            .map((x) => `${x.id}  ${String(x.data.displayName ?? x.data.userPrincipalName ?? '')}`)
+            .join('\n'),
       ),
     );
 
-  const mutate = dt.command('mutate').description('Change the dev tenant as an administrator would (demos and tests)');
+  const mutate = dt
+    .command('mutate')
+    .description('Change the dev tenant as an administrator would (demos and tests)');
 
   mutate
     .command('set <type> <idOrName> <assignments...>')
@@ -217,14 +291,22 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
 
   mutate
     .command('delete <type> <idOrName>')
-    .description('Delete as Graph does: recycle bin for users, Microsoft 365 groups, apps, service principals, AUs')
+    .description(
+      'Delete as Graph does: recycle bin for users, Microsoft 365 groups, apps, service principals, AUs',
+    )
     .option('--tenant <idOrDomain>', 'tenant (default: the first)')
     .option('--json', 'print JSON')
     .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(deps, Boolean(o.json), o.tenant, (ops) => ops.delete(type, key), (d) => {
-        const r = d as { id: string; deleted: string };
-        return `${r.deleted === 'soft' ? 'moved to the recycle bin' : 'permanently deleted'}: ${r.id}`;
-      }),
+      withOps(
+        deps,
+        Boolean(o.json),
+        o.tenant,
+        (ops) => ops.delete(type, key),
+        (d) => {
+          const r = d as { id: string; deleted: string };
+          return `${r.deleted === 'soft' ? 'moved to the recycle bin' : 'permanently deleted'}: ${r.id}`;
+        },
+      ),
     );
 
   mutate
@@ -233,7 +315,13 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
     .option('--tenant <idOrDomain>', 'tenant (default: the first)')
     .option('--json', 'print JSON')
     .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(deps, Boolean(o.json), o.tenant, (ops) => ops.purge(type, key), (d) => `purged ${(d as { id: string }).id}`),
+      withOps(
+        deps,
+        Boolean(o.json),
+        o.tenant,
+        (ops) => ops.purge(type, key),
+        (d) => `purged ${(d as { id: string }).id}`,
+      ),
     );
 
   mutate
@@ -242,30 +330,49 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
     .option('--tenant <idOrDomain>', 'tenant (default: the first)')
     .option('--json', 'print JSON')
     .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(deps, Boolean(o.json), o.tenant, (ops) => ops.restore(type, key), (d) => `restored ${describe(d as DevObject)}`),
+      withOps(
+        deps,
+        Boolean(o.json),
+        o.tenant,
+        (ops) => ops.restore(type, key),
+        (d) => `restored ${describe(d as DevObject)}`,
+      ),
     );
 
   for (const verb of ['remove-member', 'add-member'] as const)
     mutate
       .command(`${verb} <group> <member>`)
-      .description(verb === 'remove-member' ? 'Remove a member (or owner with --owner) from a group' : 'Add a member (or owner with --owner) to a group')
+      .description(
+        verb === 'remove-member'
+          ? 'Remove a member (or owner with --owner) from a group'
+          : 'Add a member (or owner with --owner) to a group',
+      )
       .option('--owner', 'the owners relationship instead of members')
       .option('--source-type <type>', 'group, directoryRole or administrativeUnit', 'group')
       .option('--tenant <idOrDomain>', 'tenant (default: the first)')
       .option('--json', 'print JSON')
-      .action((group: string, member: string, o: { owner?: boolean; sourceType: string; tenant?: string; json?: boolean }) =>
-        withOps(
-          deps,
-          Boolean(o.json),
-          o.tenant,
-          (ops) => {
-            const opts = { kind: o.owner ? ('owners' as const) : ('members' as const), sourceType: o.sourceType };
-            if (verb === 'remove-member') ops.removeMember(group, member, opts);
-            else ops.addMember(group, member, opts);
-            return { ok: true, group, member, kind: opts.kind };
-          },
-          () => `${verb === 'remove-member' ? 'removed' : 'added'} ${member} ${verb === 'remove-member' ? 'from' : 'to'} ${group}`,
-        ),
+      .action(
+        (
+          group: string,
+          member: string,
+          o: { owner?: boolean; sourceType: string; tenant?: string; json?: boolean },
+        ) =>
+          withOps(
+            deps,
+            Boolean(o.json),
+            o.tenant,
+            (ops) => {
+              const opts = {
+                kind: o.owner ? ('owners' as const) : ('members' as const),
+                sourceType: o.sourceType,
+              };
+              if (verb === 'remove-member') ops.removeMember(group, member, opts);
+              else ops.addMember(group, member, opts);
+              return { ok: true, group, member, kind: opts.kind };
+            },
+            () =>
+              `${verb === 'remove-member' ? 'removed' : 'added'} ${member} ${verb === 'remove-member' ? 'from' : 'to'} ${group}`,
+          ),
       );
 
   mutate
@@ -280,12 +387,15 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
         Boolean(o.json),
         o.tenant,
         (ops) => ({ deleted: ops.incidentDeleteUsers(num(o.deleteUsers, '--delete-users') ?? 0) }),
-        (d) => `deleted ${(d as { deleted: string[] }).deleted.length} users (restorable from the recycle bin for 30 days)`,
+        (d) =>
+          `deleted ${(d as { deleted: string[] }).deleted.length} users (restorable from the recycle bin for 30 days)`,
       ),
     );
 
   dt.command('faults')
-    .description('Show or change injected faults of a tenant (latency, 429/503/504/resets, forced statuses, throttling)')
+    .description(
+      'Show or change injected faults of a tenant (latency, 429/503/504/resets, forced statuses, throttling)',
+    )
     .option('--set <json>', 'merge these settings, e.g. {"rate429":0.1,"latencyMs":50}')
     .option('--clear', 'remove every fault setting')
     .option('--tenant <idOrDomain>', 'tenant (default: the first)')

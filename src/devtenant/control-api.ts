@@ -30,10 +30,10 @@ import type { Db } from './dev-db.ts';
 import { listTenantIds } from './directory.ts';
 import { readFaults, validateFaults, writeFaults } from './faults.ts';
 import { GraphHttpError } from './graph-errors.ts';
+import type { LinkKind } from './resources.ts';
 import { type SeedOptions, seedTenant } from './seed.ts';
 import { type ObjectState, TenantOps } from './tenant-ops.ts';
 import type { Throttler } from './throttle.ts';
-import type { LinkKind } from './resources.ts';
 
 export interface ControlRequest {
   db: Db;
@@ -67,7 +67,8 @@ function json(body: Buffer): Record<string, unknown> {
   if (!body.length) return {};
   try {
     const parsed = JSON.parse(body.toString('utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through
   }
@@ -76,11 +77,14 @@ function json(body: Buffer): Record<string, unknown> {
 
 function str(body: Record<string, unknown>, key: string): string {
   const v = body[key];
-  if (typeof v !== 'string' || !v) throw new ControlError(400, 'BadRequest', `'${key}' is required (a string).`);
+  if (typeof v !== 'string' || !v)
+    throw new ControlError(400, 'BadRequest', `'${key}' is required (a string).`);
   return v;
 }
 
-export function tenantSummary(db: Db): { tenantId: string; domain: string; counts: Record<string, number> }[] {
+export function tenantSummary(
+  db: Db,
+): { tenantId: string; domain: string; counts: Record<string, number> }[] {
   return listTenantIds(db).map((t) => {
     const rows = db
       .prepare('SELECT type, COUNT(*) AS n FROM objects WHERE tenant_id = ? AND state = 1 GROUP BY type')
@@ -93,9 +97,14 @@ export async function handleControl(req: ControlRequest): Promise<ControlRespons
   try {
     return { status: 200, body: route(req) };
   } catch (err) {
-    if (err instanceof ControlError) return { status: err.status, body: { error: { code: err.code, message: err.message } } };
-    if (err instanceof GraphHttpError) return { status: err.status, body: { error: { code: err.code, message: err.message } } };
-    return { status: 400, body: { error: { code: 'BadRequest', message: err instanceof Error ? err.message : String(err) } } };
+    if (err instanceof ControlError)
+      return { status: err.status, body: { error: { code: err.code, message: err.message } } };
+    if (err instanceof GraphHttpError)
+      return { status: err.status, body: { error: { code: err.code, message: err.message } } };
+    return {
+      status: 400,
+      body: { error: { code: 'BadRequest', message: err instanceof Error ? err.message : String(err) } },
+    };
   }
 }
 
@@ -106,32 +115,43 @@ function route(req: ControlRequest): unknown {
     req.throttler.reset();
     return { ok: true };
   }
-  if (parts[0] !== 'tenants') throw new ControlError(404, 'NotFound', `No control endpoint ${req.url.pathname}`);
+  if (parts[0] !== 'tenants')
+    throw new ControlError(404, 'NotFound', `No control endpoint ${req.url.pathname}`);
   if (parts.length === 1) {
     if (m === 'GET') return { tenants: tenantSummary(req.db) };
     if (m === 'POST') return seedTenant(req.db, json(req.body) as SeedOptions);
   }
   const tid = parts[1];
-  const exists = req.db.prepare('SELECT seed FROM tenants WHERE tenant_id = ?').get(tid) as { seed: string } | undefined;
+  const exists = req.db.prepare('SELECT seed FROM tenants WHERE tenant_id = ?').get(tid) as
+    | { seed: string }
+    | undefined;
   if (!exists) throw new ControlError(404, 'NotFound', `No dev tenant '${tid}'.`);
   const ops = new TenantOps(req.db, tid, req.now);
   const rest = parts.slice(2);
   const body = () => json(req.body);
-  const is = (method: string, ...path: string[]) => m === method && rest.length === path.length && path.every((p, i) => p === '*' || p === rest[i]);
+  const is = (method: string, ...path: string[]) =>
+    m === method && rest.length === path.length && path.every((p, i) => p === '*' || p === rest[i]);
 
-  if (is('POST', 'reseed')) return seedTenant(req.db, { seed: exists.seed, ...(body() as SeedOptions), tenantId: tid });
+  if (is('POST', 'reseed'))
+    return seedTenant(req.db, { seed: exists.seed, ...(body() as SeedOptions), tenantId: tid });
   if (is('GET', 'objects', '*')) {
     const state = (req.url.searchParams.get('state') ?? 'active') as ObjectState;
-    if (!['active', 'deleted', 'purged'].includes(state)) throw new ControlError(400, 'BadRequest', "state must be active, deleted or purged");
+    if (!['active', 'deleted', 'purged'].includes(state))
+      throw new ControlError(400, 'BadRequest', 'state must be active, deleted or purged');
     const limit = Number(req.url.searchParams.get('limit') ?? 100);
-    return { value: ops.list(rest[1], { state, limit, afterId: req.url.searchParams.get('after') ?? undefined }) };
+    return {
+      value: ops.list(rest[1], { state, limit, afterId: req.url.searchParams.get('after') ?? undefined }),
+    };
   }
   if (is('GET', 'objects', '*', '*')) return ops.get(rest[1], rest[2]);
   if (is('GET', 'objects', '*', '*', 'members'))
-    return { value: ops.members(rest[1], rest[2], (req.url.searchParams.get('kind') ?? 'members') as LinkKind) };
+    return {
+      value: ops.members(rest[1], rest[2], (req.url.searchParams.get('kind') ?? 'members') as LinkKind),
+    };
   if (is('POST', 'objects', '*', '*', 'set')) {
     const props = body().properties;
-    if (!props || typeof props !== 'object' || Array.isArray(props)) throw new ControlError(400, 'BadRequest', "'properties' must be an object.");
+    if (!props || typeof props !== 'object' || Array.isArray(props))
+      throw new ControlError(400, 'BadRequest', "'properties' must be an object.");
     return ops.set(rest[1], rest[2], props as Record<string, unknown>);
   }
   if (is('POST', 'objects', '*', '*', 'delete')) return ops.delete(rest[1], rest[2]);
@@ -139,7 +159,10 @@ function route(req: ControlRequest): unknown {
   if (is('POST', 'objects', '*', '*', 'restore')) return ops.restore(rest[1], rest[2]);
   if (is('POST', 'add-member') || is('POST', 'remove-member')) {
     const b = body();
-    const opts = { kind: (b.kind as LinkKind | undefined) ?? 'members', sourceType: (b.sourceType as string | undefined) ?? 'group' };
+    const opts = {
+      kind: (b.kind as LinkKind | undefined) ?? 'members',
+      sourceType: (b.sourceType as string | undefined) ?? 'group',
+    };
     if (rest[0] === 'add-member') ops.addMember(str(b, 'group'), str(b, 'member'), opts);
     else ops.removeMember(str(b, 'group'), str(b, 'member'), opts);
     return { ok: true };
@@ -155,13 +178,15 @@ function route(req: ControlRequest): unknown {
   if (is('DELETE', 'faults')) return writeFaults(req.db, tid, {}, true);
   if (is('POST', 'delta', 'expire')) {
     const mode = body().mode ?? 'expire';
-    if (mode !== 'expire' && mode !== 'reset') throw new ControlError(400, 'BadRequest', "mode must be 'expire' or 'reset'.");
+    if (mode !== 'expire' && mode !== 'reset')
+      throw new ControlError(400, 'BadRequest', "mode must be 'expire' or 'reset'.");
     ops.expireDeltaTokens(mode);
     return { ok: true, mode };
   }
   if (is('POST', 'recycle-bin', 'age')) {
     const days = body().days;
-    if (typeof days !== 'number' || days < 0) throw new ControlError(400, 'BadRequest', "'days' must be a non-negative number.");
+    if (typeof days !== 'number' || days < 0)
+      throw new ControlError(400, 'BadRequest', "'days' must be a non-negative number.");
     return { aged: ops.ageRecycleBin(days) };
   }
   if (is('POST', 'premium')) {

@@ -43,9 +43,14 @@ function checkExpiry(ctx: HandlerContext, tok: DeltaToken, def: ResourceDef): vo
   const tenant = ctx.dir.tenant();
   if (tok.iat <= tenant.deltaResetAfter) {
     const fresh = linkUrl(ctx, ctx.req.path, [['$deltatoken', '']]);
-    throw new GraphHttpError(410, 'resyncRequired', 'The delta token is no longer valid: a full resynchronization is required.', {
-      location: fresh,
-    });
+    throw new GraphHttpError(
+      410,
+      'resyncRequired',
+      'The delta token is no longer valid: a full resynchronization is required.',
+      {
+        location: fresh,
+      },
+    );
   }
   if (tok.iat <= tenant.deltaValidAfter || ctx.now.getTime() - tok.iat > TOKEN_LIFETIME_MS)
     throw new GraphHttpError(
@@ -56,18 +61,25 @@ function checkExpiry(ctx: HandlerContext, tok: DeltaToken, def: ResourceDef): vo
   if (tok.s !== def.set) throw errors.badRequest('The delta token belongs to another resource.');
 }
 
-export function handleDelta(ctx: HandlerContext, def: ResourceDef, q: QueryOptions, pageSize: number): GraphResponse {
+export function handleDelta(
+  ctx: HandlerContext,
+  def: ResourceDef,
+  q: QueryOptions,
+  pageSize: number,
+): GraphResponse {
   const token = q.deltatoken ?? q.skiptoken;
   const latest = q.deltatoken !== undefined && q.deltatoken.toLowerCase() === 'latest';
   let tok: DeltaToken;
   if (token !== undefined && token !== '' && !latest) {
-    if (q.select || q.filter) throw errors.badRequest('$select and $filter cannot be combined with a delta or skip token.');
+    if (q.select || q.filter)
+      throw errors.badRequest('$select and $filter cannot be combined with a delta or skip token.');
     tok = decodeToken(token, ctx.dir.tenantId, 'delta') as unknown as DeltaToken;
     checkExpiry(ctx, tok, def);
   } else {
     if (q.top !== undefined || q.expand || q.orderby)
       throw errors.badRequest('$top, $expand and $orderby are not supported on delta queries.');
-    if (q.search || q.count) throw errors.badRequest('$search and $count are not supported on delta queries.');
+    if (q.search || q.count)
+      throw errors.badRequest('$search and $count are not supported on delta queries.');
     let ids: string[] | undefined;
     if (q.filter) {
       ids = idEqualityList(q.filter);
@@ -76,13 +88,28 @@ export function handleDelta(ctx: HandlerContext, def: ResourceDef, q: QueryOptio
     }
     let sel: string[] | undefined;
     if (q.select) {
-      if (def.type === 'user' && q.select.some((p) => resourceByType('user')?.singleOnly?.includes(p))) throw errors.notImplemented();
-      sel = selection(def, q.select, false, { roles: ctx.caller.roles, premium: ctx.dir.tenant().premium, allowNavigation: true }).props;
+      if (def.type === 'user' && q.select.some((p) => resourceByType('user')?.singleOnly?.includes(p)))
+        throw errors.notImplemented();
+      sel = selection(def, q.select, false, {
+        roles: ctx.caller.roles,
+        premium: ctx.dir.tenant().premium,
+        allowNavigation: true,
+      }).props;
     }
     const s0 = ctx.dir.currentSeq();
     if (latest) {
       // $deltatoken=latest: a deltaLink from now on, and no resource data.
-      const t: DeltaToken = { t: ctx.dir.tenantId, k: 'delta', s: def.set, f: s0, s0, c: s0, sel, ids, iat: ctx.now.getTime() };
+      const t: DeltaToken = {
+        t: ctx.dir.tenantId,
+        k: 'delta',
+        s: def.set,
+        f: s0,
+        s0,
+        c: s0,
+        sel,
+        ids,
+        iat: ctx.now.getTime(),
+      };
       return deltaBody(ctx, def, [], undefined, encodeToken({ ...t }), sel);
     }
     tok = { t: ctx.dir.tenantId, k: 'delta', s: def.set, f: 0, s0, c: 0, sel, ids, iat: ctx.now.getTime() };
@@ -96,7 +123,14 @@ function linkFilter(tok: DeltaToken): { sql: string; params: number[] } {
   return { sql: 'seq > ?', params: [tok.f] };
 }
 
-function linkSlice(ctx: HandlerContext, tok: DeltaToken, kind: LinkKind, sourceId: string, afterSeq: number, limit: number): LinkRow[] {
+function linkSlice(
+  ctx: HandlerContext,
+  tok: DeltaToken,
+  kind: LinkKind,
+  sourceId: string,
+  afterSeq: number,
+  limit: number,
+): LinkRow[] {
   const f = linkFilter(tok);
   return (
     ctx.dir.db
@@ -109,16 +143,26 @@ function linkSlice(ctx: HandlerContext, tok: DeltaToken, kind: LinkKind, sourceI
 
 function linkEntry(l: LinkRow): Json {
   const tdef = resourceByType(l.targetType);
-  const entry: Json = { '@odata.type': tdef?.odataType ?? '#microsoft.graph.directoryObject', id: l.targetId };
+  const entry: Json = {
+    '@odata.type': tdef?.odataType ?? '#microsoft.graph.directoryObject',
+    id: l.targetId,
+  };
   if (l.state !== 1) entry['@removed'] = { reason: 'deleted' };
   return entry;
 }
 
 function objectEntry(def: ResourceDef, obj: StoredObject, tok: DeltaToken): Json {
-  if (obj.state !== ACTIVE) return { id: obj.id, '@removed': { reason: obj.state === PURGED ? 'deleted' : 'changed' } };
+  if (obj.state !== ACTIVE)
+    return { id: obj.id, '@removed': { reason: obj.state === PURGED ? 'deleted' : 'changed' } };
   const props = tok.sel ?? selection(def, undefined, false, { roles: [], premium: true }).props;
   const base: Json = def.links.length ? { '@odata.type': def.odataType } : {};
-  return { ...base, ...project(obj.data, props.filter((p) => !def.links.includes(p as LinkKind))) };
+  return {
+    ...base,
+    ...project(
+      obj.data,
+      props.filter((p) => !def.links.includes(p as LinkKind)),
+    ),
+  };
 }
 
 function deltaPage(ctx: HandlerContext, def: ResourceDef, tok: DeltaToken, pageSize: number): GraphResponse {
@@ -134,12 +178,15 @@ function deltaPage(ctx: HandlerContext, def: ResourceDef, tok: DeltaToken, pageS
     let split: DeltaToken['g'];
     if (obj.state === ACTIVE) {
       for (const kind of kinds) {
-        const budget = Math.max(1, memberBudget);
+        // Only members are paged across responses (split below); owners always come whole, else
+        // owners past a full member budget were silently dropped.
+        const budget = kind === 'members' ? Math.max(1, memberBudget) : Number.MAX_SAFE_INTEGER;
         const rows = linkSlice(ctx, tok, kind, obj.id, kind === 'members' ? afterLinkSeq : 0, budget + 1);
         const slice = rows.slice(0, budget);
         memberBudget -= slice.length;
         if (slice.length) entry[`${kind}@delta`] = slice.map(linkEntry);
-        if (kind === 'members' && rows.length > budget) split = { id: obj.id, ls: slice[slice.length - 1].seq, gs: obj.seq };
+        if (kind === 'members' && rows.length > budget)
+          split = { id: obj.id, ls: slice[slice.length - 1].seq, gs: obj.seq };
       }
     }
     value.push(entry);
@@ -195,7 +242,17 @@ function deltaPage(ctx: HandlerContext, def: ResourceDef, tok: DeltaToken, pageS
     if (!pendingGroup) delete next.g;
     return deltaBody(ctx, def, value, encodeToken({ ...next }), undefined, tok.sel);
   }
-  const done: DeltaToken = { t: tok.t, k: 'delta', s: tok.s, f: cursor, s0: cursor, c: cursor, sel: tok.sel, ids: tok.ids, iat: now };
+  const done: DeltaToken = {
+    t: tok.t,
+    k: 'delta',
+    s: tok.s,
+    f: cursor,
+    s0: cursor,
+    c: cursor,
+    sel: tok.sel,
+    ids: tok.ids,
+    iat: now,
+  };
   return deltaBody(ctx, def, value, undefined, encodeToken({ ...done }), tok.sel);
 }
 
@@ -207,7 +264,9 @@ function deltaBody(
   delta: string | undefined,
   sel: string[] | undefined,
 ): GraphResponse {
-  const body: Json = { '@odata.context': `${ctx.base}/$metadata#${def.set}${sel ? `(${sel.join(',')})` : ''}` };
+  const body: Json = {
+    '@odata.context': `${ctx.base}/$metadata#${def.set}${sel ? `(${sel.join(',')})` : ''}`,
+  };
   if (skip !== undefined) body['@odata.nextLink'] = linkUrl(ctx, ctx.req.path, [['$skiptoken', skip]]);
   if (delta !== undefined) body['@odata.deltaLink'] = linkUrl(ctx, ctx.req.path, [['$deltatoken', delta]]);
   body.value = value;

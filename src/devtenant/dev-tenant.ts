@@ -56,7 +56,11 @@ export interface DevTenant {
   /** Merges fault settings of a tenant. */
   setFaults(tenantId: string, patch: FaultSettings): FaultSettings;
   /** A Graph access token for a tenant with exactly these application permissions (tests). */
-  graphToken(tenantId: string, roles: string[], options?: { appId?: string; expiresInSeconds?: number; audience?: string }): Promise<string>;
+  graphToken(
+    tenantId: string,
+    roles: string[],
+    options?: { appId?: string; expiresInSeconds?: number; audience?: string },
+  ): Promise<string>;
   /** Admin consent of a product app ('backup', 'restore') or any client id; revoked = Graph 403s its calls. */
   revokeConsent(tenantId: string, app: 'backup' | 'restore' | string): void;
   grantConsent(tenantId: string, app: 'backup' | 'restore' | string): void;
@@ -65,7 +69,16 @@ export interface DevTenant {
   stop(): Promise<void>;
 }
 
-const EXTRA_DOMAINS = ['fabrikam', 'northwind', 'adatum', 'tailspin', 'wingtip', 'litware', 'proseware', 'woodgrove'];
+const EXTRA_DOMAINS = [
+  'fabrikam',
+  'northwind',
+  'adatum',
+  'tailspin',
+  'wingtip',
+  'litware',
+  'proseware',
+  'woodgrove',
+];
 
 function clientIdOf(apps: DevCredentials, app: string): string {
   if (app === 'backup' || app === 'restore' || app === 'bot' || app === 'tab') return apps[app].clientId;
@@ -79,7 +92,13 @@ export function seedPlan(seed: DevTenantSeedOptions | SeedOptions[] | undefined)
   const plan: SeedOptions[] = [{ ...first, seed: base }];
   for (let i = 1; i < tenants; i++) {
     const name = EXTRA_DOMAINS[(i - 1) % EXTRA_DOMAINS.length] + (i > EXTRA_DOMAINS.length ? String(i) : '');
-    plan.push({ ...first, seed: `${base}-${i + 1}`, domain: `${name}.onmicrosoft.com`, displayName: undefined, tenantId: undefined });
+    plan.push({
+      ...first,
+      seed: `${base}-${i + 1}`,
+      domain: `${name}.onmicrosoft.com`,
+      displayName: undefined,
+      tenantId: undefined,
+    });
   }
   return plan;
 }
@@ -88,15 +107,22 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
   const log = options.logger;
   const db = openDevTenantDb(options.dataDir);
   const host = options.host ?? '127.0.0.1';
+  const planned: string[] = [];
   for (const s of seedPlan(options.seed)) {
     const tenantId = s.tenantId ?? tenantIdForSeed(s.seed ?? 'contoso');
+    planned.push(tenantId);
     const exists = db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId);
     if (!exists) {
       const result = seedTenant(db, { ...s, tenantId });
-      log?.info({ tenantId, domain: result.domain, counts: result.counts, ms: result.ms }, 'dev tenant seeded');
+      log?.info(
+        { tenantId, domain: result.domain, counts: result.counts, ms: result.ms },
+        'dev tenant seeded',
+      );
     }
   }
-  const tenants = listTenantIds(db);
+  // The seeded tenants in plan order first (tenants[0] is the primary), then any others.
+  const rank = (id: string) => (planned.includes(id) ? planned.indexOf(id) : planned.length);
+  const tenants = listTenantIds(db).sort((a, b) => rank(a.tenantId) - rank(b.tenantId));
   const tls = await loadOrCreateLoopbackCert(options.dataDir);
   const registry = openAppRegistry(options.dataDir);
   const apps = ensureProductApps(registry, {
@@ -120,12 +146,16 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
       findUser: (tenantId, login) => {
         const dir = new TenantDirectory(db, tenantId);
         const obj = dir.findActiveByKey('user', login.toLowerCase()) ?? dir.get('user', login);
-        return obj && obj.state === ACTIVE && obj.data.accountEnabled !== false ? toUser(obj.data) : undefined;
+        return obj && obj.state === ACTIVE && obj.data.accountEnabled !== false
+          ? toUser(obj.data)
+          : undefined;
       },
       listUsers: (tenantId, limit) =>
         (
           db
-            .prepare("SELECT data FROM objects WHERE tenant_id = ? AND type = 'user' AND state = 1 ORDER BY seq LIMIT ?")
+            .prepare(
+              "SELECT data FROM objects WHERE tenant_id = ? AND type = 'user' AND state = 1 ORDER BY seq LIMIT ?",
+            )
             .all(tenantId, limit) as { data: string }[]
         ).map((r) => toUser(JSON.parse(r.data) as Record<string, unknown>)),
     },
@@ -159,7 +189,10 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     }
     return h;
   };
-  log?.info({ graphUrl: graph.url, authorityUrl: issuer.url, tenants: tenants.map((t) => t.domain) }, 'dev tenant serving');
+  log?.info(
+    { graphUrl: graph.url, authorityUrl: issuer.url, tenants: tenants.map((t) => t.domain) },
+    'dev tenant serving',
+  );
   let stopped = false;
   return {
     graphUrl: graph.url,

@@ -202,7 +202,17 @@ export class TenantDirectory {
            parent_id = excluded.parent_id, ukey = excluded.ukey, name = excluded.name,
            sort_time = excluded.sort_time, data = excluded.data`,
       )
-      .run(this.tenantId, type, String(data.id), seq, c.parentId, c.ukey, c.name, c.sortTime, JSON.stringify(data));
+      .run(
+        this.tenantId,
+        type,
+        String(data.id),
+        seq,
+        c.parentId,
+        c.ukey,
+        c.name,
+        c.sortTime,
+        JSON.stringify(data),
+      );
     return { type, id: String(data.id), seq, state: ACTIVE, deletedAt: null, parentId: c.parentId, data };
   }
 
@@ -215,20 +225,34 @@ export class TenantDirectory {
         `UPDATE objects SET seq = ?, parent_id = ?, ukey = ?, name = ?, sort_time = ?, data = ?
          WHERE tenant_id = ? AND type = ? AND id = ?`,
       )
-      .run(seq, c.parentId, c.ukey, c.name, c.sortTime, JSON.stringify(data), this.tenantId, obj.type, obj.id);
+      .run(
+        seq,
+        c.parentId,
+        c.ukey,
+        c.name,
+        c.sortTime,
+        JSON.stringify(data),
+        this.tenantId,
+        obj.type,
+        obj.id,
+      );
     return { ...obj, seq, data };
   }
 
   /** Moves the object's seq so the next delta round reports it (membership changed). */
   touch(id: string): void {
     const seq = this.nextSeq();
-    this.db.prepare('UPDATE objects SET seq = ? WHERE tenant_id = ? AND id = ? AND state = 1').run(seq, this.tenantId, id);
+    this.db
+      .prepare('UPDATE objects SET seq = ? WHERE tenant_id = ? AND id = ? AND state = 1')
+      .run(seq, this.tenantId, id);
   }
 
   setState(obj: StoredObject, state: number, deletedAt: string | null, data: Json): StoredObject {
     const seq = this.nextSeq();
     this.db
-      .prepare('UPDATE objects SET seq = ?, state = ?, deleted_at = ?, data = ? WHERE tenant_id = ? AND type = ? AND id = ?')
+      .prepare(
+        'UPDATE objects SET seq = ?, state = ?, deleted_at = ?, data = ? WHERE tenant_id = ? AND type = ? AND id = ?',
+      )
       .run(seq, state, deletedAt, JSON.stringify(data), this.tenantId, obj.type, obj.id);
     return { ...obj, seq, state, deletedAt, data };
   }
@@ -266,7 +290,9 @@ export class TenantDirectory {
 
   countLinks(kind: LinkKind, sourceId: string): number {
     const row = this.db
-      .prepare('SELECT COUNT(*) AS n FROM links WHERE tenant_id = ? AND kind = ? AND source_id = ? AND state = 1')
+      .prepare(
+        'SELECT COUNT(*) AS n FROM links WHERE tenant_id = ? AND kind = ? AND source_id = ? AND state = 1',
+      )
       .get(this.tenantId, kind, sourceId) as { n: number };
     return row.n;
   }
@@ -274,7 +300,9 @@ export class TenantDirectory {
   /** Every link pointing at `targetId` (any kind, any state). */
   linksTo(targetId: string): LinkRow[] {
     return (
-      this.db.prepare('SELECT * FROM links WHERE tenant_id = ? AND target_id = ?').all(this.tenantId, targetId) as LinkRowRaw[]
+      this.db
+        .prepare('SELECT * FROM links WHERE tenant_id = ? AND target_id = ?')
+        .all(this.tenantId, targetId) as LinkRowRaw[]
     ).map(toLink);
   }
 
@@ -289,7 +317,9 @@ export class TenantDirectory {
   listByParent(type: StoredType, parentId: string): StoredObject[] {
     return (
       this.db
-        .prepare('SELECT * FROM objects WHERE tenant_id = ? AND type = ? AND parent_id = ? AND state = 1 ORDER BY id')
+        .prepare(
+          'SELECT * FROM objects WHERE tenant_id = ? AND type = ? AND parent_id = ? AND state = 1 ORDER BY id',
+        )
         .all(this.tenantId, type, parentId) as ObjectRowRaw[]
     ).map(toObject);
   }
@@ -297,7 +327,7 @@ export class TenantDirectory {
 
 export function listTenantIds(db: Db): { tenantId: string; domain: string }[] {
   return (
-    db.prepare('SELECT tenant_id, domain FROM tenants ORDER BY created_at, tenant_id').all() as {
+    db.prepare('SELECT tenant_id, domain FROM tenants ORDER BY rowid').all() as {
       tenant_id: string;
       domain: string;
     }[]

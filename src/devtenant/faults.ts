@@ -58,27 +58,45 @@ const NUMERIC: (keyof FaultSettings)[] = [
 
 /** Validates a partial settings object; throws naming the rejected field. */
 export function validateFaults(input: unknown): FaultSettings {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new Error('fault settings must be a JSON object');
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    throw new Error('fault settings must be a JSON object');
   const src = input as Record<string, unknown>;
   const out: FaultSettings = {};
   for (const [key, value] of Object.entries(src)) {
+    const known =
+      (NUMERIC as string[]).includes(key) ||
+      ['throttling', 'shuffleBatch', 'throttleCode', 'forced'].includes(key);
+    if (!known) throw new Error(`unknown fault setting '${key}'`);
+    if (value === undefined || value === null) {
+      // null/undefined removes the setting when merged.
+      (out as Record<string, unknown>)[key] = undefined;
+      continue;
+    }
     if ((NUMERIC as string[]).includes(key)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
         throw new Error(`fault setting '${key}' must be a non-negative number`);
-      if (key.startsWith('rate') && value > 1) throw new Error(`fault setting '${key}' is a probability between 0 and 1`);
+      if (key.startsWith('rate') && value > 1)
+        throw new Error(`fault setting '${key}' is a probability between 0 and 1`);
       (out as Record<string, unknown>)[key] = value;
     } else if (key === 'throttling' || key === 'shuffleBatch') {
       if (typeof value !== 'boolean') throw new Error(`fault setting '${key}' must be true or false`);
       out[key] = value;
     } else if (key === 'throttleCode') {
       if (value !== 'TooManyRequests' && value !== 'Request_ThrottledTemporarily')
-        throw new Error("fault setting 'throttleCode' must be TooManyRequests or Request_ThrottledTemporarily");
+        throw new Error(
+          "fault setting 'throttleCode' must be TooManyRequests or Request_ThrottledTemporarily",
+        );
       out.throttleCode = value;
     } else if (key === 'forced') {
       if (!Array.isArray(value)) throw new Error("fault setting 'forced' must be an array");
       out.forced = value.map((f, i) => {
         const r = f as Record<string, unknown>;
-        if (typeof r?.pattern !== 'string' || typeof r.status !== 'number' || r.status < 100 || r.status > 599)
+        if (
+          typeof r?.pattern !== 'string' ||
+          typeof r.status !== 'number' ||
+          r.status < 100 ||
+          r.status > 599
+        )
           throw new Error(`forced[${i}] needs a string 'pattern' and an HTTP 'status'`);
         return {
           pattern: r.pattern,
@@ -96,7 +114,9 @@ export function validateFaults(input: unknown): FaultSettings {
 }
 
 export function readFaults(db: Db, tenantId: string): FaultSettings {
-  const row = db.prepare('SELECT faults FROM tenants WHERE tenant_id = ?').get(tenantId) as { faults: string } | undefined;
+  const row = db.prepare('SELECT faults FROM tenants WHERE tenant_id = ?').get(tenantId) as
+    | { faults: string }
+    | undefined;
   return row ? (JSON.parse(row.faults) as FaultSettings) : {};
 }
 
@@ -104,7 +124,7 @@ export function readFaults(db: Db, tenantId: string): FaultSettings {
 export function writeFaults(db: Db, tenantId: string, patch: FaultSettings, replace = false): FaultSettings {
   const current = replace ? {} : readFaults(db, tenantId);
   const next: Record<string, unknown> = { ...current };
-  for (const [k, v] of Object.entries(patch)) {
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === undefined || v === null) delete next[k];
     else next[k] = v;
   }
@@ -118,7 +138,9 @@ function globToRegex(glob: string): RegExp {
 }
 
 export function forcedFault(settings: FaultSettings, method: string, path: string): ForcedFault | undefined {
-  return settings.forced?.find((f) => (!f.method || f.method === method) && globToRegex(f.pattern).test(path));
+  return settings.forced?.find(
+    (f) => (!f.method || f.method === method) && globToRegex(f.pattern).test(path),
+  );
 }
 
 /** The faults controller handed to tests: settings per tenant, read and written through SQLite. */

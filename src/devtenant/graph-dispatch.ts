@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { Db } from './dev-db.ts';
 import { TenantDirectory } from './directory.ts';
+import { type FaultSettings, forcedFault } from './faults.ts';
 import type { Caller, GraphRequest, GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors, GraphHttpError, graphErrorBody } from './graph-errors.ts';
 import { routeGraph } from './graph-router.ts';
-import { type FaultSettings, forcedFault } from './faults.ts';
 import { parseQuery } from './odata-query.ts';
 import { hasPermission } from './resources.ts';
 import { resourceUnits, ruLimitForUsers, type Throttler } from './throttle.ts';
@@ -25,7 +25,11 @@ export interface DispatchEnv {
   sizeCache: Map<string, { users: number; at: number }>;
 }
 
-export function errorResponse(err: GraphHttpError, requestId: string, clientRequestId?: string): GraphResponse {
+export function errorResponse(
+  err: GraphHttpError,
+  requestId: string,
+  clientRequestId?: string,
+): GraphResponse {
   return {
     status: err.status,
     headers: { 'content-type': 'application/json', ...err.headers },
@@ -43,7 +47,10 @@ function tenantUsers(env: DispatchEnv, tenantId: string): number {
 }
 
 /** Random fault for this request, if the dice say so ('reset' only applies outside $batch). */
-export function randomFault(settings: FaultSettings, random: () => number): 429 | 503 | 504 | 'reset' | undefined {
+export function randomFault(
+  settings: FaultSettings,
+  random: () => number,
+): 429 | 503 | 504 | 'reset' | undefined {
   if (settings.rateReset && random() < settings.rateReset) return 'reset';
   if (settings.rate429 && random() < settings.rate429) return 429;
   if (settings.rate503 && random() < settings.rate503) return 503;
@@ -51,17 +58,40 @@ export function randomFault(settings: FaultSettings, random: () => number): 429 
   return undefined;
 }
 
-export function faultResponse(status: 429 | 503 | 504, settings: FaultSettings, requestId: string, clientRequestId?: string): GraphResponse {
+export function faultResponse(
+  status: 429 | 503 | 504,
+  settings: FaultSettings,
+  requestId: string,
+  clientRequestId?: string,
+): GraphResponse {
   const retry = String(settings.retryAfterSeconds ?? 1);
   if (status === 429)
     return errorResponse(
-      new GraphHttpError(429, settings.throttleCode ?? 'TooManyRequests', `Your request is throttled temporarily. Please try after ${retry} seconds.`, { 'retry-after': retry }),
+      new GraphHttpError(
+        429,
+        settings.throttleCode ?? 'TooManyRequests',
+        `Your request is throttled temporarily. Please try after ${retry} seconds.`,
+        { 'retry-after': retry },
+      ),
       requestId,
       clientRequestId,
     );
   if (status === 503)
-    return errorResponse(new GraphHttpError(503, 'serviceNotAvailable', 'The service is temporarily unavailable. Please retry later.', { 'retry-after': retry }), requestId, clientRequestId);
-  return errorResponse(new GraphHttpError(504, 'UnknownError', 'The gateway timed out waiting for the backend service.'), requestId, clientRequestId);
+    return errorResponse(
+      new GraphHttpError(
+        503,
+        'serviceNotAvailable',
+        'The service is temporarily unavailable. Please retry later.',
+        { 'retry-after': retry },
+      ),
+      requestId,
+      clientRequestId,
+    );
+  return errorResponse(
+    new GraphHttpError(504, 'UnknownError', 'The gateway timed out waiting for the backend service.'),
+    requestId,
+    clientRequestId,
+  );
 }
 
 export function dispatchGraph(
@@ -79,8 +109,13 @@ export function dispatchGraph(
       throw new GraphHttpError(
         forced.status,
         forced.code ?? (forced.status === 403 ? 'Authorization_RequestDenied' : 'ForcedFault'),
-        forced.message ?? (forced.status === 403 ? 'Insufficient privileges to complete the operation.' : 'Fault injected by the dev tenant.'),
-        forced.status === 429 || forced.status === 503 ? { 'retry-after': String(settings.retryAfterSeconds ?? 1) } : {},
+        forced.message ??
+          (forced.status === 403
+            ? 'Insufficient privileges to complete the operation.'
+            : 'Fault injected by the dev tenant.'),
+        forced.status === 429 || forced.status === 503
+          ? { 'retry-after': String(settings.retryAfterSeconds ?? 1) }
+          : {},
       );
     if (inBatch) {
       const f = randomFault(settings, env.random);
@@ -89,7 +124,10 @@ export function dispatchGraph(
     const route = routeGraph(req.method, req.path);
     const q = parseQuery(req.query, req.headers);
     if (route.perm && !hasPermission(caller.roles, route.perm)) throw errors.denied();
-    const cost = { ...route.cost, ru: route.cost.write ? 1 : resourceUnits(route.cost.ru, req.method, req.query) };
+    const cost = {
+      ...route.cost,
+      ru: route.cost.write ? 1 : resourceUnits(route.cost.ru, req.method, req.query),
+    };
     let throttleHeaders: Record<string, string> = { 'x-ms-resource-unit': String(cost.ru) };
     if (settings.throttling !== false) {
       const decision = env.throttler.check(caller.tenantId, caller.appId, cost, {
@@ -123,7 +161,11 @@ export function dispatchGraph(
   } catch (err) {
     if (err instanceof GraphHttpError) return errorResponse(err, requestId, clientRequestId);
     env.log?.error({ err, path: req.path, method: req.method }, 'dev tenant handler failed');
-    return errorResponse(new GraphHttpError(500, 'generalException', 'An internal error occurred in the dev tenant.'), requestId, clientRequestId);
+    return errorResponse(
+      new GraphHttpError(500, 'generalException', 'An internal error occurred in the dev tenant.'),
+      requestId,
+      clientRequestId,
+    );
   }
 }
 

@@ -18,7 +18,12 @@ export function linkUrl(ctx: HandlerContext, path: string, params: [string, stri
 }
 
 /** The request's query parameters with the page token replaced: nextLinks keep every original parameter. */
-export function nextLinkFor(ctx: HandlerContext, tokenName: string, token: string, drop: string[] = []): string {
+export function nextLinkFor(
+  ctx: HandlerContext,
+  tokenName: string,
+  token: string,
+  drop: string[] = [],
+): string {
   const params: [string, string][] = [];
   for (const [k, v] of ctx.req.query) {
     const lower = k.toLowerCase();
@@ -40,7 +45,11 @@ export function resolveActive(ctx: HandlerContext, def: ResourceDef, key: string
   if (def.type === 'user' && !isGuid(decoded)) {
     obj = ctx.dir.findActiveByKey('user', decoded.toLowerCase());
   } else {
-    const needsGuid = def.directoryObject || def.type === 'roleDefinition' || def.type === 'conditionalAccessPolicy' || def.type === 'signIn';
+    const needsGuid =
+      def.directoryObject ||
+      def.type === 'roleDefinition' ||
+      def.type === 'conditionalAccessPolicy' ||
+      def.type === 'signIn';
     if (needsGuid && !isGuid(decoded)) throw errors.invalidId(decoded);
     obj = ctx.dir.get(def.type, decoded);
   }
@@ -63,32 +72,56 @@ function expandedValue(ctx: HandlerContext, def: ResourceDef, obj: StoredObject,
     const target = ctx.dir.getById(id);
     if (!target || target.state !== ACTIVE) return null;
     const tdef = resourceByType(target.type) as ResourceDef;
-    return { '@odata.type': tdef.odataType, ...project(target.data, selection(tdef, undefined, false, { roles: ctx.caller.roles, premium: true }).props) };
+    return {
+      '@odata.type': tdef.odataType,
+      ...project(
+        target.data,
+        selection(tdef, undefined, false, { roles: ctx.caller.roles, premium: true }).props,
+      ),
+    };
   }
   if (def.type === 'roleDefinition' && nav === 'inheritsPermissionsFrom') return [];
   if (def.type === 'user' && nav === 'manager') {
     const managerId = obj.data.managerId;
     const target = typeof managerId === 'string' ? ctx.dir.get('user', managerId) : undefined;
-    return target && target.state === ACTIVE ? { '@odata.type': '#microsoft.graph.user', id: target.id, displayName: target.data.displayName } : null;
+    return target && target.state === ACTIVE
+      ? { '@odata.type': '#microsoft.graph.user', id: target.id, displayName: target.data.displayName }
+      : null;
   }
   if (def.type === 'user' && nav === 'extensions') return [];
   throw errors.unknownProperty(nav, typeName(def));
 }
 
-export function shapeObject(ctx: HandlerContext, def: ResourceDef, obj: StoredObject, sel: Selection, q: QueryOptions, withType = false): Json {
+export function shapeObject(
+  ctx: HandlerContext,
+  def: ResourceDef,
+  obj: StoredObject,
+  sel: Selection,
+  q: QueryOptions,
+  withType = false,
+): Json {
   const out: Json = withType ? { '@odata.type': def.odataType } : {};
   Object.assign(out, project(obj.data, sel.props));
   for (const nav of q.expand ?? []) out[nav] = expandedValue(ctx, def, obj, nav);
   return out;
 }
 
-export function getEntity(ctx: HandlerContext, def: ResourceDef, key: string, q: QueryOptions, setPath = def.set): GraphResponse {
+export function getEntity(
+  ctx: HandlerContext,
+  def: ResourceDef,
+  key: string,
+  q: QueryOptions,
+  setPath = def.set,
+): GraphResponse {
   const obj = resolveActive(ctx, def, key);
   if (def.type === 'signIn') premiumOrThrow(ctx);
   const sel = selection(def, q.select, true, { roles: ctx.caller.roles, premium: ctx.dir.tenant().premium });
   return {
     status: 200,
-    body: { '@odata.context': contextUrl(ctx.base, setPath, sel, true), ...shapeObject(ctx, def, obj, sel, q) },
+    body: {
+      '@odata.context': contextUrl(ctx.base, setPath, sel, true),
+      ...shapeObject(ctx, def, obj, sel, q),
+    },
     objects: 1,
   };
 }
@@ -99,6 +132,8 @@ interface ListSpec {
   setPath: string;
   parentId?: string;
   withType?: boolean;
+  /** Added to the default property set (the recycle bin always shows deletedDateTime). */
+  extraDefault?: string[];
 }
 
 function orderFor(def: ResourceDef, q: QueryOptions): { column: string; desc: boolean } {
@@ -109,7 +144,8 @@ function orderFor(def: ResourceDef, q: QueryOptions): { column: string; desc: bo
   }
   if (q.orderby) {
     if (q.orderby.prop !== 'displayName') {
-      if (!def.properties.includes(q.orderby.prop)) throw errors.unknownProperty(q.orderby.prop, typeName(def));
+      if (!def.properties.includes(q.orderby.prop))
+        throw errors.unknownProperty(q.orderby.prop, typeName(def));
       throw errors.unsupportedQuery(`Sorting by '${q.orderby.prop}' is not supported.`);
     }
     return { column: 'o.name', desc: q.orderby.desc };
@@ -120,7 +156,9 @@ function orderFor(def: ResourceDef, q: QueryOptions): { column: string; desc: bo
 function pageSize(def: ResourceDef, q: QueryOptions): number {
   if (q.top === undefined) return def.defaultTop;
   if (q.top < 1 || q.top > def.maxTop)
-    throw errors.badRequest(`Invalid page size specified: '${q.top}'. Must be between 1 and ${def.maxTop} inclusive.`);
+    throw errors.badRequest(
+      `Invalid page size specified: '${q.top}'. Must be between 1 and ${def.maxTop} inclusive.`,
+    );
   return q.top;
 }
 
@@ -133,7 +171,8 @@ function whereFor(ctx: HandlerContext, spec: ListSpec, q: QueryOptions, params: 
     params.push(spec.parentId);
   }
   if (q.filter) {
-    for (const p of filterProperties(q.filter)) if (!def.properties.includes(p)) throw errors.unknownProperty(p, typeName(def));
+    for (const p of filterProperties(q.filter))
+      if (!def.properties.includes(p)) throw errors.unknownProperty(p, typeName(def));
     clauses.push(filterToSql(q.filter, params));
   }
   if (q.search) clauses.push(searchToSql(q.search, params, def.properties, typeName(def)));
@@ -148,6 +187,7 @@ export function listObjects(ctx: HandlerContext, spec: ListSpec, q: QueryOptions
     throw errors.badRequest("'$skip' is not supported by the service.");
   if (def.type === 'signIn') premiumOrThrow(ctx);
   const sel = selection(def, q.select, false, { roles: ctx.caller.roles, premium: ctx.dir.tenant().premium });
+  if (!sel.explicit) for (const p of spec.extraDefault ?? []) if (!sel.props.includes(p)) sel.props.push(p);
   const top = pageSize(def, q);
   const order = orderFor(def, q);
   const params: unknown[] = [];
@@ -178,26 +218,45 @@ export function listObjects(ctx: HandlerContext, spec: ListSpec, q: QueryOptions
   const page = rows.slice(0, top);
   const body: Json = { '@odata.context': contextUrl(ctx.base, spec.setPath, sel) };
   if (q.count && !q.skiptoken) {
-    const row = ctx.dir.db.prepare(`SELECT COUNT(*) AS n FROM objects o WHERE ${countWhere}`).get(...countParams) as { n: number };
+    const row = ctx.dir.db
+      .prepare(`SELECT COUNT(*) AS n FROM objects o WHERE ${countWhere}`)
+      .get(...countParams) as { n: number };
     body['@odata.count'] = row.n;
   }
   if (more) {
     const last = page[page.length - 1];
-    body['@odata.nextLink'] = nextLinkFor(ctx, '$skiptoken', encodeToken({ t: ctx.dir.tenantId, k: 'list', id: last.id, v: last.ord }), ['$skip']);
+    body['@odata.nextLink'] = nextLinkFor(
+      ctx,
+      '$skiptoken',
+      encodeToken({ t: ctx.dir.tenantId, k: 'list', id: last.id, v: last.ord }),
+      ['$skip'],
+    );
   }
   body.value = page.map((r) => shapeObject(ctx, def, toObject(r), sel, q, spec.withType));
   return { status: 200, body, objects: page.length };
 }
 
 export function countObjects(ctx: HandlerContext, spec: ListSpec, q: QueryOptions): GraphResponse {
-  if (!q.eventual) throw errors.badRequest('$count is not currently supported without the ConsistencyLevel: eventual header.');
+  if (!q.eventual)
+    throw errors.badRequest(
+      '$count is not currently supported without the ConsistencyLevel: eventual header.',
+    );
   const params: unknown[] = [];
   const where = whereFor(ctx, spec, q, params);
-  const row = ctx.dir.db.prepare(`SELECT COUNT(*) AS n FROM objects o WHERE ${where}`).get(...params) as { n: number };
+  const row = ctx.dir.db.prepare(`SELECT COUNT(*) AS n FROM objects o WHERE ${where}`).get(...params) as {
+    n: number;
+  };
   return { status: 200, text: String(row.n), headers: { 'content-type': 'text/plain' } };
 }
 
-const MEMBER_TYPES: StoredType[] = ['user', 'group', 'servicePrincipal', 'device', 'application', 'administrativeUnit'];
+const MEMBER_TYPES: StoredType[] = [
+  'user',
+  'group',
+  'servicePrincipal',
+  'device',
+  'application',
+  'administrativeUnit',
+];
 
 /** /{set}/{id}/members|owners|registeredOwners[/microsoft.graph.{type}] — paged by target id. */
 export function listLinked(
@@ -218,7 +277,13 @@ export function listLinked(
     params.push(cast);
   }
   if (q.filter) where += ` AND ${filterToSql(q.filter, params)}`;
-  if (q.search) where += ` AND ${searchToSql(q.search, params, MEMBER_TYPES.flatMap((t) => resourceByType(t)?.properties ?? []), 'microsoft.graph.directoryObject')}`;
+  if (q.search)
+    where += ` AND ${searchToSql(
+      q.search,
+      params,
+      MEMBER_TYPES.flatMap((t) => resourceByType(t)?.properties ?? []),
+      'microsoft.graph.directoryObject',
+    )}`;
   const countParams = [...params];
   const countWhere = where;
   if (q.skiptoken) {
@@ -235,15 +300,15 @@ export function listLinked(
     .all(...params, top + 1) as Parameters<typeof toObject>[0][];
   const more = rows.length > top;
   const page = rows.slice(0, top).map(toObject);
-  const castDef = cast ? resourceByType(cast) : undefined;
-  const setPath = `${def.set}('${source.id}')/${kind}${castDef ? `/${typeName(castDef)}` : ''}`;
   const select = q.select;
   if (select) {
     const known = new Set(MEMBER_TYPES.flatMap((t) => resourceByType(t)?.properties ?? []));
-    for (const p of select) if (!known.has(p)) throw errors.unknownProperty(p, 'microsoft.graph.directoryObject');
+    for (const p of select)
+      if (!known.has(p)) throw errors.unknownProperty(p, 'microsoft.graph.directoryObject');
   }
-  const body: Json = { '@odata.context': `${ctx.base}/$metadata#directoryObjects${select ? `(${['id', ...select.filter((s) => s !== 'id')].join(',')})` : ''}` };
-  void setPath;
+  const body: Json = {
+    '@odata.context': `${ctx.base}/$metadata#directoryObjects${select ? `(${['id', ...select.filter((s) => s !== 'id')].join(',')})` : ''}`,
+  };
   if (q.count && !q.skiptoken) {
     const row = ctx.dir.db
       .prepare(
@@ -252,10 +317,17 @@ export function listLinked(
       .get(...countParams) as { n: number };
     body['@odata.count'] = row.n;
   }
-  if (more) body['@odata.nextLink'] = nextLinkFor(ctx, '$skiptoken', encodeToken({ t: ctx.dir.tenantId, k: 'links', id: page[page.length - 1].id }));
+  if (more)
+    body['@odata.nextLink'] = nextLinkFor(
+      ctx,
+      '$skiptoken',
+      encodeToken({ t: ctx.dir.tenantId, k: 'links', id: page[page.length - 1].id }),
+    );
   body.value = page.map((o) => {
     const tdef = resourceByType(o.type) as ResourceDef;
-    const props = select ? ['id', ...select.filter((s) => s !== 'id' && tdef.properties.includes(s))] : selection(tdef, undefined, false, { roles: ctx.caller.roles, premium: true }).props;
+    const props = select
+      ? ['id', ...select.filter((s) => s !== 'id' && tdef.properties.includes(s))]
+      : selection(tdef, undefined, false, { roles: ctx.caller.roles, premium: true }).props;
     return { '@odata.type': tdef.odataType, ...project(o.data, props) };
   });
   return { status: 200, body, objects: page.length };
@@ -264,7 +336,17 @@ export function listLinked(
 /** /directory/deletedItems/microsoft.graph.{type}: the recycle bin, cast required. */
 export function listDeleted(ctx: HandlerContext, def: ResourceDef, q: QueryOptions): GraphResponse {
   purgeExpired(ctx);
-  return listObjects(ctx, { def, state: SOFT_DELETED, setPath: `directory/deletedItems/${typeName(def)}`, withType: true }, q);
+  return listObjects(
+    ctx,
+    {
+      def,
+      state: SOFT_DELETED,
+      setPath: `directory/deletedItems/${typeName(def)}`,
+      withType: true,
+      extraDefault: ['deletedDateTime'],
+    },
+    q,
+  );
 }
 
 export function getDeleted(ctx: HandlerContext, id: string, q: QueryOptions): GraphResponse {
@@ -274,9 +356,14 @@ export function getDeleted(ctx: HandlerContext, id: string, q: QueryOptions): Gr
   if (!obj || obj.state !== SOFT_DELETED) throw errors.notFound(id);
   const def = resourceByType(obj.type) as ResourceDef;
   const sel = selection(def, q.select, true, { roles: ctx.caller.roles, premium: true });
+  if (!sel.explicit && !sel.props.includes('deletedDateTime')) sel.props.push('deletedDateTime');
   return {
     status: 200,
-    body: { '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`, '@odata.type': def.odataType, ...project(obj.data, sel.props) },
+    body: {
+      '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`,
+      '@odata.type': def.odataType,
+      ...project(obj.data, sel.props),
+    },
     objects: 1,
   };
 }
@@ -294,7 +381,8 @@ export function purgeExpired(ctx: HandlerContext): void {
     for (const r of rows) {
       const obj = toObject(r);
       ctx.dir.setState(obj, 0, obj.deletedAt, { id: obj.id });
-      for (const l of ctx.dir.linksTo(obj.id)) if (l.state !== 0) ctx.dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, 0);
+      for (const l of ctx.dir.linksTo(obj.id))
+        if (l.state !== 0) ctx.dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, 0);
     }
   });
 }
@@ -306,10 +394,16 @@ export function listAuthMethods(ctx: HandlerContext, user: StoredObject, q: Quer
   const h = createHash('sha256').update(user.id).digest();
   const created = String(user.data.createdDateTime ?? '2022-01-01T00:00:00Z');
   const methods: Json[] = [
-    { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', id: '28c10230-6103-485e-b985-444c60001490', password: null, createdDateTime: created },
+    {
+      '@odata.type': '#microsoft.graph.passwordAuthenticationMethod',
+      id: '28c10230-6103-485e-b985-444c60001490',
+      password: null,
+      createdDateTime: created,
+    },
   ];
   const hex = h.toString('hex');
-  const gid = (n: number) => `${hex.slice(n, n + 8)}-${hex.slice(n + 8, n + 12)}-4${hex.slice(n + 13, n + 16)}-a${hex.slice(n + 17, n + 20)}-${hex.slice(n + 20, n + 32)}`;
+  const gid = (n: number) =>
+    `${hex.slice(n, n + 8)}-${hex.slice(n + 8, n + 12)}-4${hex.slice(n + 13, n + 16)}-a${hex.slice(n + 17, n + 20)}-${hex.slice(n + 20, n + 32)}`;
   if (h[0] % 10 < 7)
     methods.push({
       '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
@@ -348,7 +442,10 @@ export function listAuthMethods(ctx: HandlerContext, user: StoredObject, q: Quer
     });
   return {
     status: 200,
-    body: { '@odata.context': `${ctx.base}/$metadata#users('${user.id}')/authentication/methods`, value: methods },
+    body: {
+      '@odata.context': `${ctx.base}/$metadata#users('${user.id}')/authentication/methods`,
+      value: methods,
+    },
     objects: methods.length,
   };
 }
@@ -363,7 +460,15 @@ export function organization(ctx: HandlerContext): GraphResponse {
         {
           id: t.tenantId,
           displayName: t.displayName,
-          verifiedDomains: [{ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: t.domain, type: 'Managed' }],
+          verifiedDomains: [
+            {
+              capabilities: 'Email, OfficeCommunicationsOnline',
+              isDefault: true,
+              isInitial: true,
+              name: t.domain,
+              type: 'Managed',
+            },
+          ],
           tenantType: 'AAD',
           createdDateTime: t.createdAt,
         },

@@ -1,8 +1,9 @@
 // Maps a /v1.0 request to its handler, the permission it needs and its resource-unit cost.
+
+import { DEFAULT_DELTA_PAGE_SIZE, handleDelta } from './delta.ts';
 import { ACTIVE, SOFT_DELETED } from './directory.ts';
 import type { GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors } from './graph-errors.ts';
-import { DEFAULT_DELTA_PAGE_SIZE, handleDelta } from './delta.ts';
 import {
   countObjects,
   getDeleted,
@@ -15,7 +16,15 @@ import {
   purgeExpired,
   resolveActive,
 } from './graph-read.ts';
-import { addPassword, checkRefWrite, createEntity, deleteEntity, patchEntity, refTarget, removePassword } from './graph-write.ts';
+import {
+  addPassword,
+  checkRefWrite,
+  createEntity,
+  deleteEntity,
+  patchEntity,
+  refTarget,
+  removePassword,
+} from './graph-write.ts';
 import { addLink, purgeObject, removeLink, restoreObject } from './mutations.ts';
 import { assertNoQuery, parseQuery, type QueryOptions } from './odata-query.ts';
 import { project, selection } from './projection.ts';
@@ -65,7 +74,8 @@ function castType(segment: string): StoredType | undefined {
 function deletedType(segment: string): ResourceDef {
   const t = castType(segment);
   if (!t || !(DELETED_ITEM_TYPES as readonly string[]).includes(t)) {
-    if (segment.startsWith('microsoft.graph.')) throw errors.badRequest(`'${segment}' is not a type the recycle bin holds.`);
+    if (segment.startsWith('microsoft.graph.'))
+      throw errors.badRequest(`'${segment}' is not a type the recycle bin holds.`);
     throw errors.invalidId(segment);
   }
   return resourceByType(t) as ResourceDef;
@@ -92,13 +102,20 @@ function baseCost(def: ResourceDef, rest: string[]): number {
 }
 
 export function routeGraph(method: string, path: string): Route {
-  const segments = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const fail = (): never => {
     throw errors.noRoute(path);
   };
   if (!segments.length) fail();
   const read = method === 'GET';
-  const cost = (ru: number, special?: RequestCost['special']): RequestCost => ({ ru: read ? ru : 1, write: !read, special });
+  const cost = (ru: number, special?: RequestCost['special']): RequestCost => ({
+    ru: read ? ru : 1,
+    write: !read,
+    special,
+  });
 
   if (segments[0] === 'organization' && segments.length === 1 && read)
     return { perm: ANY_READ, cost: cost(1), run: (ctx) => organization(ctx) };
@@ -112,14 +129,29 @@ export function routeGraph(method: string, path: string): Route {
         const def = resourceByType(obj.type) as ResourceDef;
         need(ctx, def.read);
         const sel = selection(def, q.select, true, { roles: ctx.caller.roles, premium: true });
-        return { status: 200, body: { '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`, '@odata.type': def.odataType, ...project(obj.data, sel.props) }, objects: 1 };
+        return {
+          status: 200,
+          body: {
+            '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`,
+            '@odata.type': def.odataType,
+            ...project(obj.data, sel.props),
+          },
+          objects: 1,
+        };
       },
     };
 
   if (segments[0] === 'directory' && segments[1] === 'deletedItems') {
     const rest = segments.slice(2);
     if (rest.length === 0) {
-      return { cost: cost(1), run: () => { throw errors.badRequest('The recycle bin must be listed per type, e.g. /directory/deletedItems/microsoft.graph.user.'); } };
+      return {
+        cost: cost(1),
+        run: () => {
+          throw errors.badRequest(
+            'The recycle bin must be listed per type, e.g. /directory/deletedItems/microsoft.graph.user.',
+          );
+        },
+      };
     }
     if (rest.length === 1 && read && rest[0].startsWith('microsoft.graph.')) {
       const def = deletedType(rest[0]);
@@ -143,7 +175,13 @@ export function routeGraph(method: string, path: string): Route {
       return obj;
     };
     if (rest.length === 1 && method === 'DELETE')
-      return { cost: cost(1), run: (ctx) => { purgeObject(ctx.dir, deletedObject(ctx), ctx.now); return { status: 204 }; } };
+      return {
+        cost: cost(1),
+        run: (ctx) => {
+          purgeObject(ctx.dir, deletedObject(ctx), ctx.now);
+          return { status: 204 };
+        },
+      };
     if (rest.length === 2 && rest[1] === 'restore' && method === 'POST')
       return {
         cost: cost(1),
@@ -151,17 +189,34 @@ export function routeGraph(method: string, path: string): Route {
           const restored = restoreObject(ctx.dir, deletedObject(ctx), ctx.now);
           const def = resourceByType(restored.type) as ResourceDef;
           const sel = selection(def, undefined, true, { roles: ctx.caller.roles, premium: true });
-          return { status: 200, body: { '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`, '@odata.type': def.odataType, ...project(restored.data, sel.props) }, objects: 1 };
+          return {
+            status: 200,
+            body: {
+              '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`,
+              '@odata.type': def.odataType,
+              ...project(restored.data, sel.props),
+            },
+            objects: 1,
+          };
         },
       };
     fail();
   }
 
-  const split = splitSet(segments[0] === 'directory' && segments[1] === 'administrativeUnits' ? ['administrativeUnits', ...segments.slice(2)] : segments);
+  const split = splitSet(
+    segments[0] === 'directory' && segments[1] === 'administrativeUnits'
+      ? ['administrativeUnits', ...segments.slice(2)]
+      : segments,
+  );
   if (!split) return fail();
   const { def, rest } = split;
   const setPath = segments[0] === 'directory' ? 'directory/administrativeUnits' : split.setPath;
-  const special = def.type === 'signIn' ? 'signIns' : def.type === 'conditionalAccessPolicy' ? 'conditionalAccess' : undefined;
+  const special =
+    def.type === 'signIn'
+      ? 'signIns'
+      : def.type === 'conditionalAccessPolicy'
+        ? 'conditionalAccess'
+        : undefined;
   const ru = baseCost(def, rest);
 
   if (rest.length === 0) {
@@ -170,34 +225,61 @@ export function routeGraph(method: string, path: string): Route {
         perm: def.read,
         cost: cost(ru, special),
         run: (ctx, q) => {
-          if (def.noQuery && (q.filter || q.top !== undefined || q.count || q.search || q.orderby || q.skiptoken))
+          if (
+            def.noQuery &&
+            (q.filter || q.top !== undefined || q.count || q.search || q.orderby || q.skiptoken)
+          )
             throw errors.badRequest(`Query options other than $select are not supported on ${def.set}.`);
           return listObjects(ctx, { def, state: ACTIVE, setPath }, q);
         },
       };
-    if (method === 'POST') return { perm: writeRule(def), cost: cost(1, special), run: (ctx) => createEntity(ctx, def) };
+    if (method === 'POST')
+      return { perm: writeRule(def), cost: cost(1, special), run: (ctx) => createEntity(ctx, def) };
     throw errors.methodNotAllowed();
   }
 
   if (rest.length === 1 && rest[0] === '$count' && read)
-    return { perm: def.read, cost: cost(ru), run: (ctx, q) => countObjects(ctx, { def, state: ACTIVE, setPath }, q) };
+    return {
+      perm: def.read,
+      cost: cost(ru),
+      run: (ctx, q) => countObjects(ctx, { def, state: ACTIVE, setPath }, q),
+    };
 
   if (rest.length === 1 && (rest[0] === 'delta' || rest[0] === 'microsoft.graph.delta')) {
     if (!def.delta || !read) fail();
     return {
       perm: def.read,
       cost: cost(ru),
-      run: (ctx, q) => handleDelta(ctx, def, q, (ctx as HandlerContext & { deltaPageSize?: number }).deltaPageSize ?? DEFAULT_DELTA_PAGE_SIZE),
+      run: (ctx, q) =>
+        handleDelta(
+          ctx,
+          def,
+          q,
+          (ctx as HandlerContext & { deltaPageSize?: number }).deltaPageSize ?? DEFAULT_DELTA_PAGE_SIZE,
+        ),
     };
   }
 
   const id = rest[0];
   if (rest.length === 1) {
-    if (read) return { perm: def.read, cost: cost(ru, special), run: (ctx, q) => getEntity(ctx, def, id, q, setPath) };
+    if (read)
+      return {
+        perm: def.read,
+        cost: cost(ru, special),
+        run: (ctx, q) => getEntity(ctx, def, id, q, setPath),
+      };
     if (method === 'PATCH')
-      return { perm: writeRule(def), cost: cost(1, special), run: (ctx) => patchEntity(ctx, def, resolveActive(ctx, def, id)) };
+      return {
+        perm: writeRule(def),
+        cost: cost(1, special),
+        run: (ctx) => patchEntity(ctx, def, resolveActive(ctx, def, id)),
+      };
     if (method === 'DELETE')
-      return { perm: writeRule(def), cost: cost(1, special), run: (ctx) => deleteEntity(ctx, def, resolveActive(ctx, def, id)) };
+      return {
+        perm: writeRule(def),
+        cost: cost(1, special),
+        run: (ctx) => deleteEntity(ctx, def, resolveActive(ctx, def, id)),
+      };
     throw errors.methodNotAllowed();
   }
 
@@ -209,7 +291,12 @@ export function routeGraph(method: string, path: string): Route {
       run: (ctx, q) => listAuthMethods(ctx, resolveActive(ctx, def, id), q),
     };
 
-  if (def.type === 'application' && (nav === 'addPassword' || nav === 'removePassword') && rest.length === 2 && method === 'POST')
+  if (
+    def.type === 'application' &&
+    (nav === 'addPassword' || nav === 'removePassword') &&
+    rest.length === 2 &&
+    method === 'POST'
+  )
     return {
       perm: writeRule(def),
       cost: cost(1),
@@ -224,7 +311,16 @@ export function routeGraph(method: string, path: string): Route {
         cost: cost(2),
         run: (ctx, q) => {
           const sp = resolveActive(ctx, def, id);
-          return listObjects(ctx, { def: ara, state: ACTIVE, setPath: `servicePrincipals('${sp.id}')/appRoleAssignedTo`, parentId: sp.id }, q);
+          return listObjects(
+            ctx,
+            {
+              def: ara,
+              state: ACTIVE,
+              setPath: `servicePrincipals('${sp.id}')/appRoleAssignedTo`,
+              parentId: sp.id,
+            },
+            q,
+          );
         },
       };
     if (rest.length === 2 && method === 'POST')
@@ -257,8 +353,15 @@ export function routeGraph(method: string, path: string): Route {
         run: (ctx, q) => {
           const source = resolveActive(ctx, def, id);
           if (tail[0] === '$count') {
-            if (!q.eventual) throw errors.badRequest('$count is not currently supported without the ConsistencyLevel: eventual header.');
-            return { status: 200, text: String(ctx.dir.countLinks(kind, source.id)), headers: { 'content-type': 'text/plain' } };
+            if (!q.eventual)
+              throw errors.badRequest(
+                '$count is not currently supported without the ConsistencyLevel: eventual header.',
+              );
+            return {
+              status: 200,
+              text: String(ctx.dir.countLinks(kind, source.id)),
+              headers: { 'content-type': 'text/plain' },
+            };
           }
           return listLinked(ctx, def, source, kind, q, tail[0] ? castType(tail[0]) : undefined);
         },

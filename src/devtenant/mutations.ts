@@ -15,7 +15,13 @@ import {
 } from './directory.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
 import { roleAssignmentId } from './ids.ts';
-import { isSoftDeleted, type LinkKind, type ResourceDef, resourceByType, type StoredType } from './resources.ts';
+import {
+  isSoftDeleted,
+  type LinkKind,
+  type ResourceDef,
+  resourceByType,
+  type StoredType,
+} from './resources.ts';
 import { GLOBAL_ADMIN_TEMPLATE, ROLE_TEMPLATES } from './seed-data.ts';
 
 export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -25,27 +31,46 @@ function defOf(type: StoredType): ResourceDef {
 }
 
 /** Records a directory audit entry, as Entra does for every change. */
-export function audit(dir: TenantDirectory, activity: string, target: StoredObject, now: Date, actor = 'Dev tenant'): void {
+export function audit(
+  dir: TenantDirectory,
+  activity: string,
+  target: StoredObject,
+  now: Date,
+  actor = 'Dev tenant',
+): void {
   dir.insert('directoryAudit', {
     id: `Directory_${randomUUID()}`,
     activityDateTime: iso(now),
     activityDisplayName: activity,
     additionalDetails: [],
-    category: target.type === 'user' ? 'UserManagement' : target.type === 'group' ? 'GroupManagement' : 'Other',
+    category:
+      target.type === 'user' ? 'UserManagement' : target.type === 'group' ? 'GroupManagement' : 'Other',
     correlationId: randomUUID(),
-    initiatedBy: { app: { displayName: actor, appId: null, servicePrincipalId: null, servicePrincipalName: null }, user: null },
+    initiatedBy: {
+      app: { displayName: actor, appId: null, servicePrincipalId: null, servicePrincipalName: null },
+      user: null,
+    },
     loggedByService: 'Core Directory',
     operationType: activity.split(' ')[0],
     result: 'success',
     resultReason: '',
-    targetResources: [{ id: target.id, displayName: target.data.displayName ?? null, type: target.type, modifiedProperties: [] }],
+    targetResources: [
+      {
+        id: target.id,
+        displayName: target.data.displayName ?? null,
+        type: target.type,
+        modifiedProperties: [],
+      },
+    ],
   });
 }
 
 /** Assignments that name a principal: hidden with it in the recycle bin, gone when it is purged. */
 function assignmentsOf(dir: TenantDirectory, principalId: string): StoredObject[] {
   const roleRows = dir.db
-    .prepare("SELECT id FROM objects WHERE tenant_id = ? AND type = 'roleAssignment' AND parent_id = ? AND state != 0")
+    .prepare(
+      "SELECT id FROM objects WHERE tenant_id = ? AND type = 'roleAssignment' AND parent_id = ? AND state != 0",
+    )
     .all(dir.tenantId, principalId) as { id: string }[];
   const appRows = dir.db
     .prepare(
@@ -61,13 +86,17 @@ function assignmentsOf(dir: TenantDirectory, principalId: string): StoredObject[
 export function deleteObject(dir: TenantDirectory, obj: StoredObject, now: Date): 'soft' | 'hard' {
   const def = defOf(obj.type);
   if (obj.type === 'directoryRole') throw errors.badRequest('Directory roles cannot be deleted.');
-  if (obj.type === 'roleDefinition' && obj.data.isBuiltIn === true) throw errors.badRequest('Built-in role definitions cannot be deleted.');
+  if (obj.type === 'roleDefinition' && obj.data.isBuiltIn === true)
+    throw errors.badRequest('Built-in role definitions cannot be deleted.');
   const soft = isSoftDeleted(def, obj.data);
   dir.transaction(() => {
     if (soft) {
       dir.setState(obj, SOFT_DELETED, iso(now), { ...obj.data, deletedDateTime: iso(now) });
-      for (const l of dir.linksTo(obj.id)) if (l.state === LINK_ACTIVE) dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, LINK_SUSPENDED);
-      for (const a of assignmentsOf(dir, obj.id)) if (a.state === ACTIVE) dir.setState(a, SOFT_DELETED, iso(now), a.data);
+      for (const l of dir.linksTo(obj.id))
+        if (l.state === LINK_ACTIVE)
+          dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, LINK_SUSPENDED);
+      for (const a of assignmentsOf(dir, obj.id))
+        if (a.state === ACTIVE) dir.setState(a, SOFT_DELETED, iso(now), a.data);
     } else {
       purgeRows(dir, obj);
     }
@@ -79,8 +108,10 @@ export function deleteObject(dir: TenantDirectory, obj: StoredObject, now: Date)
 
 function purgeRows(dir: TenantDirectory, obj: StoredObject): void {
   dir.setState(obj, PURGED, obj.deletedAt, { id: obj.id });
-  for (const l of dir.linksTo(obj.id)) if (l.state !== LINK_REMOVED) dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, LINK_REMOVED);
-  for (const l of dir.linksFrom(obj.id)) dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, LINK_REMOVED);
+  for (const l of dir.linksTo(obj.id))
+    if (l.state !== LINK_REMOVED) dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, LINK_REMOVED);
+  for (const l of dir.linksFrom(obj.id))
+    dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, LINK_REMOVED);
   for (const a of assignmentsOf(dir, obj.id)) {
     if (a.type === 'roleAssignment') syncRoleMembership(dir, a.data, false, new Date());
     dir.setState(a, PURGED, a.deletedAt, { id: a.id });
@@ -112,9 +143,16 @@ export function restoreObject(dir: TenantDirectory, obj: StoredObject, now: Date
     for (const l of dir.linksTo(obj.id)) {
       if (l.state !== LINK_SUSPENDED) continue;
       const source = dir.getById(l.sourceId);
-      dir.putLink(l.kind, l.sourceId, l.targetId, l.targetType, source && source.state !== PURGED ? LINK_ACTIVE : LINK_REMOVED);
+      dir.putLink(
+        l.kind,
+        l.sourceId,
+        l.targetId,
+        l.targetType,
+        source && source.state !== PURGED ? LINK_ACTIVE : LINK_REMOVED,
+      );
     }
-    for (const a of assignmentsOf(dir, obj.id)) if (a.state === SOFT_DELETED) dir.setState(a, ACTIVE, null, a.data);
+    for (const a of assignmentsOf(dir, obj.id))
+      if (a.state === SOFT_DELETED) dir.setState(a, ACTIVE, null, a.data);
     audit(dir, `Restore ${obj.type}`, obj, now);
     return restored;
   });
@@ -140,7 +178,13 @@ export function createObject(dir: TenantDirectory, type: StoredType, data: Json,
 }
 
 /** Adds a member/owner link; Graph's 400 if it exists. Directory roles also get a role assignment. */
-export function addLink(dir: TenantDirectory, kind: LinkKind, source: StoredObject, target: StoredObject, now: Date): void {
+export function addLink(
+  dir: TenantDirectory,
+  kind: LinkKind,
+  source: StoredObject,
+  target: StoredObject,
+  now: Date,
+): void {
   const existing = dir.getLink(kind, source.id, target.id);
   if (existing && existing.state === LINK_ACTIVE) throw errors.duplicateRef(kind);
   if (source.id === target.id) throw errors.badRequest('An object cannot be a member of itself.');
@@ -150,19 +194,36 @@ export function addLink(dir: TenantDirectory, kind: LinkKind, source: StoredObje
       const tpl = String(source.data.roleTemplateId);
       const id = roleAssignmentId(tpl, target.id, '/');
       if (!dir.get('roleAssignment', id) || dir.get('roleAssignment', id)?.state !== ACTIVE)
-        dir.insert('roleAssignment', { id, principalId: target.id, roleDefinitionId: tpl, directoryScopeId: '/', appScopeId: null, resourceScope: '/', condition: null });
+        dir.insert('roleAssignment', {
+          id,
+          principalId: target.id,
+          roleDefinitionId: tpl,
+          directoryScopeId: '/',
+          appScopeId: null,
+          resourceScope: '/',
+          condition: null,
+        });
     }
     audit(dir, `Add ${kind === 'owners' ? 'owner' : 'member'} to ${source.type}`, source, now);
   });
 }
 
-export function removeLink(dir: TenantDirectory, kind: LinkKind, source: StoredObject, targetId: string, now: Date): void {
+export function removeLink(
+  dir: TenantDirectory,
+  kind: LinkKind,
+  source: StoredObject,
+  targetId: string,
+  now: Date,
+): void {
   const existing = dir.getLink(kind, source.id, targetId);
   if (!existing || existing.state !== LINK_ACTIVE) throw errors.notFound(targetId);
   dir.transaction(() => {
     dir.putLink(kind, source.id, targetId, existing.targetType, LINK_REMOVED);
     if (source.type === 'directoryRole') {
-      const a = dir.get('roleAssignment', roleAssignmentId(String(source.data.roleTemplateId), targetId, '/'));
+      const a = dir.get(
+        'roleAssignment',
+        roleAssignmentId(String(source.data.roleTemplateId), targetId, '/'),
+      );
       if (a && a.state === ACTIVE) dir.setState(a, PURGED, null, { id: a.id });
     }
     audit(dir, `Remove ${kind === 'owners' ? 'owner' : 'member'} from ${source.type}`, source, now);
@@ -188,8 +249,10 @@ function syncRoleMembership(dir: TenantDirectory, assignment: Json, added: boole
     });
   }
   const link = dir.getLink('members', role.id, principal.id);
-  if (added && link?.state !== LINK_ACTIVE) dir.putLink('members', role.id, principal.id, principal.type, LINK_ACTIVE);
-  if (!added && link?.state === LINK_ACTIVE) dir.putLink('members', role.id, principal.id, principal.type, LINK_REMOVED);
+  if (added && link?.state !== LINK_ACTIVE)
+    dir.putLink('members', role.id, principal.id, principal.type, LINK_ACTIVE);
+  if (!added && link?.state === LINK_ACTIVE)
+    dir.putLink('members', role.id, principal.id, principal.type, LINK_REMOVED);
   void now;
 }
 
@@ -198,14 +261,21 @@ export function incidentDeleteUsers(dir: TenantDirectory, count: number, now: Da
   const protectedIds = new Set(
     (
       dir.db
-        .prepare("SELECT parent_id FROM objects WHERE tenant_id = ? AND type = 'roleAssignment' AND state = 1 AND json_extract(data, '$.roleDefinitionId') = ?")
+        .prepare(
+          "SELECT parent_id FROM objects WHERE tenant_id = ? AND type = 'roleAssignment' AND state = 1 AND json_extract(data, '$.roleDefinitionId') = ?",
+        )
         .all(dir.tenantId, GLOBAL_ADMIN_TEMPLATE) as { parent_id: string }[]
     ).map((r) => r.parent_id),
   );
   const rows = dir.db
-    .prepare("SELECT id FROM objects WHERE tenant_id = ? AND type = 'user' AND state = 1 ORDER BY seq DESC, id LIMIT ?")
+    .prepare(
+      "SELECT id FROM objects WHERE tenant_id = ? AND type = 'user' AND state = 1 ORDER BY seq DESC, id LIMIT ?",
+    )
     .all(dir.tenantId, count + protectedIds.size) as { id: string }[];
-  const ids = rows.map((r) => r.id).filter((id) => !protectedIds.has(id)).slice(0, count);
+  const ids = rows
+    .map((r) => r.id)
+    .filter((id) => !protectedIds.has(id))
+    .slice(0, count);
   dir.transaction(() => {
     for (const id of ids) {
       const obj = dir.get('user', id);
@@ -216,18 +286,30 @@ export function incidentDeleteUsers(dir: TenantDirectory, count: number, now: Da
 }
 
 /** Finds an object by id, UPN, appId, mailNickname or display name (CLI and control API). */
-export function findObject(dir: TenantDirectory, type: StoredType, key: string, states: number[] = [ACTIVE]): StoredObject {
+export function findObject(
+  dir: TenantDirectory,
+  type: StoredType,
+  key: string,
+  states: number[] = [ACTIVE],
+): StoredObject {
   const candidates: (StoredObject | undefined)[] = [dir.get(type, key)];
   if (type === 'user' || type === 'group' || type === 'application' || type === 'servicePrincipal')
     candidates.push(
       ...(
         dir.db
-          .prepare('SELECT id FROM objects WHERE tenant_id = ? AND type = ? AND (ukey = ? OR name = ?) ORDER BY state = 1 DESC LIMIT 5')
+          .prepare(
+            'SELECT id FROM objects WHERE tenant_id = ? AND type = ? AND (ukey = ? OR name = ?) ORDER BY state = 1 DESC LIMIT 5',
+          )
           .all(dir.tenantId, type, key.toLowerCase(), key) as { id: string }[]
       ).map((r) => dir.get(type, r.id)),
     );
   else candidates.push(dir.findActiveByName(type, key));
   const found = candidates.find((c): c is StoredObject => !!c && states.includes(c.state));
-  if (!found) throw new GraphHttpError(404, 'Request_ResourceNotFound', `No ${type} '${key}' in tenant ${dir.tenantId}.`);
+  if (!found)
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `No ${type} '${key}' in tenant ${dir.tenantId}.`,
+    );
   return found;
 }

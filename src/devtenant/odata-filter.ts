@@ -64,7 +64,8 @@ class Parser {
 
   parse(): FilterNode {
     const node = this.or();
-    if (this.i < this.tokens.length) throw errors.badRequest(`Invalid filter clause: unexpected '${this.tokens[this.i].v}'.`);
+    if (this.i < this.tokens.length)
+      throw errors.badRequest(`Invalid filter clause: unexpected '${this.tokens[this.i].v}'.`);
     return node;
   }
   private peek(): Token | undefined {
@@ -108,7 +109,8 @@ class Parser {
   }
   private path(): string[] {
     const first = this.take();
-    if (first.t !== 'word') throw errors.badRequest(`Invalid filter clause: expected a property but found '${first.v}'.`);
+    if (first.t !== 'word')
+      throw errors.badRequest(`Invalid filter clause: expected a property but found '${first.v}'.`);
     const parts = [first.v];
     while (this.peek()?.v === '/' && this.tokens[this.i + 1]?.t === 'word') {
       const next = this.tokens[this.i + 1].v.toLowerCase();
@@ -128,7 +130,8 @@ class Parser {
       if (w === 'false') return false;
       if (w === 'null') return null;
       // Unquoted DateTimeOffset and GUID literals.
-      if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(t.v) || /^[0-9a-f-]{36}$/i.test(t.v)) return t.v;
+      if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(t.v) || /^[0-9a-f-]{36}$/i.test(t.v))
+        return t.v;
     }
     throw errors.badRequest(`Invalid filter clause: '${t.v}' is not a valid literal.`);
   }
@@ -148,14 +151,16 @@ class Parser {
       this.expect(',');
       const value = this.literal();
       this.expect(')');
-      if (typeof value !== 'string') throw errors.badRequest(`Invalid filter clause: ${lower} needs a string.`);
+      if (typeof value !== 'string')
+        throw errors.badRequest(`Invalid filter clause: ${lower} needs a string.`);
       return { kind: 'func', name: lower, path, value };
     }
     const path = this.path();
     if (this.peek()?.v === '/' && ['any', 'all'].includes(this.tokens[this.i + 1]?.v.toLowerCase() ?? '')) {
       this.i++;
       const fn = this.take().v.toLowerCase();
-      if (fn !== 'any') throw errors.badRequest("Invalid filter clause: only the 'any' lambda operator is supported.");
+      if (fn !== 'any')
+        throw errors.badRequest("Invalid filter clause: only the 'any' lambda operator is supported.");
       this.expect('(');
       const variable = this.take();
       if (variable.t !== 'word') throw errors.badRequest('Invalid filter clause: lambda variable expected.');
@@ -222,7 +227,13 @@ export function filterProperties(node: FilterNode): string[] {
 
 /** Ids named by `id eq '…' or id eq '…'` (delta's only filter), or undefined if it is not that shape. */
 export function idEqualityList(node: FilterNode): string[] | undefined {
-  if (node.kind === 'cmp' && node.op === 'eq' && node.path.length === 1 && node.path[0] === 'id' && typeof node.value === 'string')
+  if (
+    node.kind === 'cmp' &&
+    node.op === 'eq' &&
+    node.path.length === 1 &&
+    node.path[0] === 'id' &&
+    typeof node.value === 'string'
+  )
     return [node.value];
   if (node.kind === 'or') {
     const l = idEqualityList(node.left);
@@ -250,7 +261,11 @@ function likeEscape(s: string): string {
 const COLUMN_FOR: Record<string, string> = { id: 'o.id' };
 
 /** Compiles to a SQL condition over `objects o` with positional params. */
-export function filterToSql(node: FilterNode, params: unknown[], scope: { variable?: string; valueExpr?: string } = {}): string {
+export function filterToSql(
+  node: FilterNode,
+  params: unknown[],
+  scope: { variable?: string; valueExpr?: string } = {},
+): string {
   const expr = (path: string[]): string => {
     if (scope.variable && path[0] === scope.variable) {
       const rest = path.slice(1);

@@ -19,15 +19,33 @@ export interface QueryOptions {
   eventual: boolean;
 }
 
-const KNOWN = new Set(['$select', '$filter', '$top', '$skiptoken', '$deltatoken', '$count', '$search', '$expand', '$orderby', '$skip', '$format']);
+const KNOWN = new Set([
+  '$select',
+  '$filter',
+  '$top',
+  '$skiptoken',
+  '$deltatoken',
+  '$count',
+  '$search',
+  '$expand',
+  '$orderby',
+  '$skip',
+  '$format',
+]);
 
 export function parseQuery(query: URLSearchParams, headers: Record<string, string>): QueryOptions {
   const seen = new Map<string, string>();
   for (const [rawKey, value] of query) {
     const key = rawKey.toLowerCase();
     if (!key.startsWith('$')) continue;
-    if (!KNOWN.has(key)) throw errors.badRequest(`Query option '${rawKey}' is not allowed. Make sure that the query option is supported.`);
-    if (seen.has(key)) throw errors.badRequest(`Query option '${rawKey}' was specified more than once, but it must be specified at most once.`);
+    if (!KNOWN.has(key))
+      throw errors.badRequest(
+        `Query option '${rawKey}' is not allowed. Make sure that the query option is supported.`,
+      );
+    if (seen.has(key))
+      throw errors.badRequest(
+        `Query option '${rawKey}' was specified more than once, but it must be specified at most once.`,
+      );
     seen.set(key, value);
   }
   const eventual = (headers.consistencylevel ?? '').toLowerCase() === 'eventual';
@@ -40,12 +58,14 @@ export function parseQuery(query: URLSearchParams, headers: Record<string, strin
   }
   const top = seen.get('$top');
   if (top !== undefined) {
-    if (!/^\d+$/.test(top.trim())) throw errors.badRequest(`Invalid value '${top}' for $top query option found.`);
+    if (!/^\d+$/.test(top.trim()))
+      throw errors.badRequest(`Invalid value '${top}' for $top query option found.`);
     out.top = Number(top);
   }
   const skip = seen.get('$skip');
   if (skip !== undefined) {
-    if (!/^\d+$/.test(skip.trim())) throw errors.badRequest(`Invalid value '${skip}' for $skip query option found.`);
+    if (!/^\d+$/.test(skip.trim()))
+      throw errors.badRequest(`Invalid value '${skip}' for $skip query option found.`);
     out.skip = Number(skip);
   }
   const filter = seen.get('$filter');
@@ -58,10 +78,13 @@ export function parseQuery(query: URLSearchParams, headers: Record<string, strin
   }
   const count = seen.get('$count');
   if (count !== undefined) {
-    if (count !== 'true' && count !== 'false') throw errors.badRequest(`Invalid value '${count}' for $count query option found.`);
+    if (count !== 'true' && count !== 'false')
+      throw errors.badRequest(`Invalid value '${count}' for $count query option found.`);
     out.count = count === 'true';
     if (out.count && !eventual)
-      throw errors.badRequest('$count is not currently supported without the ConsistencyLevel: eventual header.');
+      throw errors.badRequest(
+        '$count is not currently supported without the ConsistencyLevel: eventual header.',
+      );
   }
   const search = seen.get('$search');
   if (search !== undefined) {
@@ -85,7 +108,12 @@ export function parseQuery(query: URLSearchParams, headers: Record<string, strin
 }
 
 /** `"displayName:foo" OR "mail:bar"` → SQL over the object's JSON. */
-export function searchToSql(search: string, params: unknown[], allowed: readonly string[], typeName: string): string {
+export function searchToSql(
+  search: string,
+  params: unknown[],
+  allowed: readonly string[],
+  typeName: string,
+): string {
   const trimmed = search.trim();
   const clauses: string[] = [];
   const re = /"([^"]*)"|\b(AND|OR)\b/g;
@@ -115,7 +143,16 @@ export function searchToSql(search: string, params: unknown[], allowed: readonly
 }
 
 export function assertNoQuery(q: QueryOptions, what: string): void {
-  if (q.select || q.filter || q.top !== undefined || q.search || q.expand || q.orderby || q.count || q.skip !== undefined)
+  if (
+    q.select ||
+    q.filter ||
+    q.top !== undefined ||
+    q.search ||
+    q.expand ||
+    q.orderby ||
+    q.count ||
+    q.skip !== undefined
+  )
     throw new GraphHttpError(400, 'Request_BadRequest', `Query options are not supported on ${what}.`);
 }
 

@@ -1,10 +1,18 @@
 // $select and Graph's default property sets: which properties an answer carries, and the
 // @odata.context that reflects the selection.
-import { errors } from './graph-errors.ts';
+
 import type { Json } from './directory.ts';
+import { errors } from './graph-errors.ts';
 import { hasPermission, type ResourceDef, typeName } from './resources.ts';
 
-const NAVIGATION = new Set(['members', 'owners', 'registeredOwners', 'manager', 'principal', 'roleDefinition']);
+const NAVIGATION = new Set([
+  'members',
+  'owners',
+  'registeredOwners',
+  'manager',
+  'principal',
+  'roleDefinition',
+]);
 
 export interface Selection {
   props: string[];
@@ -27,7 +35,9 @@ export function selection(
   for (const raw of select) {
     const p = raw.includes('.') ? raw : raw;
     if (p === '*') {
-      props.push(...def.properties.filter((x) => !NAVIGATION.has(x) && (single || !def.singleOnly?.includes(x))));
+      props.push(
+        ...def.properties.filter((x) => !NAVIGATION.has(x) && (single || !def.singleOnly?.includes(x))),
+      );
       continue;
     }
     if (def.singleOnly?.includes(p)) {
@@ -54,7 +64,12 @@ export function project(data: Json, props: readonly string[]): Json {
   return out;
 }
 
-export function contextUrl(base: string, setPath: string, sel: Selection | undefined, entity = false): string {
+export function contextUrl(
+  base: string,
+  setPath: string,
+  sel: Selection | undefined,
+  entity = false,
+): string {
   const selectPart = sel?.explicit ? `(${sel.props.join(',')})` : '';
   return `${base}/$metadata#${setPath}${selectPart}${entity ? '/$entity' : ''}`;
 }

@@ -381,9 +381,13 @@ const DEFS: ResourceDef[] = [
     properties: [...GROUP_PROPS, ...GROUP_SINGLE_ONLY],
     defaultSelect: GROUP_PROPS.filter(
       (p) =>
-        !['assignedLicenses', 'licenseProcessingState', 'hasMembersWithLicenseErrors', 'members', 'owners'].includes(
-          p,
-        ),
+        ![
+          'assignedLicenses',
+          'licenseProcessingState',
+          'hasMembersWithLicenseErrors',
+          'members',
+          'owners',
+        ].includes(p),
     ),
     singleOnly: GROUP_SINGLE_ONLY,
     readOnly: [
@@ -427,7 +431,12 @@ const DEFS: ResourceDef[] = [
     defaultSelect: ['id', 'deletedDateTime', 'description', 'displayName', 'roleTemplateId'],
     readOnly: ['id', 'deletedDateTime', 'description', 'displayName'],
     required: ['roleTemplateId'],
-    read: [dir('RoleManagement.Read.Directory').concat('RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All')],
+    read: [
+      dir('RoleManagement.Read.Directory').concat(
+        'RoleManagement.ReadWrite.Directory',
+        'RoleManagement.Read.All',
+      ),
+    ],
     write: [['RoleManagement.ReadWrite.Directory']],
     maxTop: 999,
     defaultTop: 999,
@@ -467,7 +476,12 @@ const DEFS: ResourceDef[] = [
     ],
     readOnly: ['id', 'isBuiltIn'],
     required: ['displayName', 'rolePermissions', 'isEnabled'],
-    read: [dir('RoleManagement.Read.Directory').concat('RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All')],
+    read: [
+      dir('RoleManagement.Read.Directory').concat(
+        'RoleManagement.ReadWrite.Directory',
+        'RoleManagement.Read.All',
+      ),
+    ],
     write: [['RoleManagement.ReadWrite.Directory']],
     maxTop: 999,
     defaultTop: 999,
@@ -492,10 +506,23 @@ const DEFS: ResourceDef[] = [
       'principal',
       'roleDefinition',
     ],
-    defaultSelect: ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'resourceScope', 'condition'],
+    defaultSelect: [
+      'id',
+      'principalId',
+      'roleDefinitionId',
+      'directoryScopeId',
+      'appScopeId',
+      'resourceScope',
+      'condition',
+    ],
     readOnly: ['id', 'resourceScope'],
     required: ['principalId', 'roleDefinitionId'],
-    read: [dir('RoleManagement.Read.Directory').concat('RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All')],
+    read: [
+      dir('RoleManagement.Read.Directory').concat(
+        'RoleManagement.ReadWrite.Directory',
+        'RoleManagement.Read.All',
+      ),
+    ],
     write: [['RoleManagement.ReadWrite.Directory']],
     maxTop: 999,
     defaultTop: 100,
@@ -529,7 +556,14 @@ const DEFS: ResourceDef[] = [
     odataType: '#microsoft.graph.servicePrincipal',
     properties: SP_PROPS,
     defaultSelect: SP_PROPS.filter((p) => p !== 'owners'),
-    readOnly: ['id', 'createdDateTime', 'deletedDateTime', 'appDisplayName', 'appOwnerOrganizationId', 'passwordCredentials'],
+    readOnly: [
+      'id',
+      'createdDateTime',
+      'deletedDateTime',
+      'appDisplayName',
+      'appOwnerOrganizationId',
+      'passwordCredentials',
+    ],
     required: ['appId'],
     read: [dir('Application.Read.All').concat('Application.ReadWrite.All')],
     write: [rw('Application.ReadWrite.All')],
@@ -556,9 +590,18 @@ const DEFS: ResourceDef[] = [
       'resourceDisplayName',
       'resourceId',
     ],
-    readOnly: ['id', 'createdDateTime', 'deletedDateTime', 'principalDisplayName', 'principalType', 'resourceDisplayName'],
+    readOnly: [
+      'id',
+      'createdDateTime',
+      'deletedDateTime',
+      'principalDisplayName',
+      'principalType',
+      'resourceDisplayName',
+    ],
     required: ['principalId', 'resourceId', 'appRoleId'],
-    read: [dir('Application.Read.All').concat('Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All')],
+    read: [
+      dir('Application.Read.All').concat('Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'),
+    ],
     write: [['AppRoleAssignment.ReadWrite.All']],
     maxTop: 999,
     defaultTop: 100,
@@ -574,8 +617,21 @@ const DEFS: ResourceDef[] = [
     odataType: '#microsoft.graph.device',
     properties: DEVICE_PROPS,
     defaultSelect: DEVICE_PROPS.filter((p) => p !== 'registeredOwners'),
-    readOnly: ['id', 'createdDateTime', 'deletedDateTime', 'approximateLastSignInDateTime', 'registrationDateTime'],
-    required: ['accountEnabled', 'alternativeSecurityIds', 'deviceId', 'displayName', 'operatingSystem', 'operatingSystemVersion'],
+    readOnly: [
+      'id',
+      'createdDateTime',
+      'deletedDateTime',
+      'approximateLastSignInDateTime',
+      'registrationDateTime',
+    ],
+    required: [
+      'accountEnabled',
+      'alternativeSecurityIds',
+      'deviceId',
+      'displayName',
+      'operatingSystem',
+      'operatingSystemVersion',
+    ],
     read: [dir('Device.Read.All').concat('Device.ReadWrite.All')],
     write: [rw('Device.ReadWrite.All')],
     maxTop: 999,
@@ -722,7 +778,13 @@ export function typeName(def: ResourceDef): string {
 }
 
 /** The recycle bin's types: Graph soft-deletes these (security groups and the rest are hard-deleted). */
-export const DELETED_ITEM_TYPES = ['user', 'group', 'application', 'servicePrincipal', 'administrativeUnit'] as const;
+export const DELETED_ITEM_TYPES = [
+  'user',
+  'group',
+  'application',
+  'servicePrincipal',
+  'administrativeUnit',
+] as const;
 
 export function isSoftDeleted(def: ResourceDef, data: Record<string, unknown>): boolean {
   if (def.softDelete === 'always') return true;
@@ -738,7 +800,8 @@ export function linkReadRule(def: ResourceDef): PermRule {
 }
 
 export function linkWriteRule(def: ResourceDef): PermRule {
-  if (def.type === 'group') return [['Group.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Directory.ReadWrite.All']];
+  if (def.type === 'group')
+    return [['Group.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Directory.ReadWrite.All']];
   if (def.type === 'directoryRole') return [['RoleManagement.ReadWrite.Directory']];
   return def.write;
 }

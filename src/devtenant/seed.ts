@@ -85,7 +85,9 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
   const started = Date.now();
   const seed = options.seed ?? 'contoso';
   const tenantId = options.tenantId ?? tenantIdForSeed(seed);
-  const domain = (options.domain ?? `${seed.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'contoso'}.onmicrosoft.com`).toLowerCase();
+  const domain = (
+    options.domain ?? `${seed.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'contoso'}.onmicrosoft.com`
+  ).toLowerCase();
   const orgName = options.displayName ?? `${domain.split('.')[0].replace(/^./, (c) => c.toUpperCase())}`;
   const nUsers = Math.max(1, options.users ?? 200);
   const nGroups = Math.max(2, options.groups ?? Math.max(20, Math.floor(nUsers / 10)));
@@ -126,7 +128,9 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     const id = rng.guid();
     const created = base + rng.int(1000 * 86400) * 1000;
     const guestDomain = rng.pick(GUEST_DOMAINS);
-    const mail = guest ? `${given.toLowerCase()}.${surname.toLowerCase()}@${guestDomain}` : `${nick}@${domain}`;
+    const mail = guest
+      ? `${given.toLowerCase()}.${surname.toLowerCase()}@${guestDomain}`
+      : `${nick}@${domain}`;
     const upn = guest ? `${mail.replace('@', '_')}#EXT#@${domain}` : `${nick}@${domain}`;
     const enabled = i < PERSONAS.length || !rng.chance(0.05);
     const lastSignIn = now - rng.int(30 * 86400) * 1000;
@@ -215,14 +219,23 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     const id = rng.guid();
     const large = g < nLarge;
     const kindRoll = rng.next();
-    const kind = large ? 'unified' : kindRoll < 0.42 ? 'unified' : kindRoll < 0.86 ? 'security' : kindRoll < 0.93 ? 'mailSecurity' : 'distribution';
+    const kind = large
+      ? 'unified'
+      : kindRoll < 0.42
+        ? 'unified'
+        : kindRoll < 0.86
+          ? 'security'
+          : kindRoll < 0.93
+            ? 'mailSecurity'
+            : 'distribution';
     const dept = DEPARTMENTS[g % DEPARTMENTS.length];
     const project = PROJECTS[g % PROJECTS.length];
     let displayName: string;
     if (g === 0) displayName = 'All Company';
     else if (large) displayName = `All ${dept.name} ${g}`;
     else if (kind === 'unified') displayName = g % 2 ? `${dept.name} Team` : `Project ${project}`;
-    else if (kind === 'security') displayName = `SG-${dept.name.replace(/\s/g, '')}-${g % 3 ? 'Readers' : 'Admins'}`;
+    else if (kind === 'security')
+      displayName = `SG-${dept.name.replace(/\s/g, '')}-${g % 3 ? 'Readers' : 'Admins'}`;
     else if (kind === 'mailSecurity') displayName = `${dept.name} Secure Mail`;
     else displayName = `DL ${dept.name} Announcements`;
     if (groupNames.has(displayName)) displayName = `${displayName} ${g}`;
@@ -301,9 +314,16 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     }
   }
   // Nested groups: a few security groups contain another group.
-  const security = groups.filter((x) => (x.groupTypes as string[]).length === 0 && x.securityEnabled === true && !x.mailEnabled);
+  const security = groups.filter(
+    (x) => (x.groupTypes as string[]).length === 0 && x.securityEnabled === true && !x.mailEnabled,
+  );
   for (let k = 0; k + 1 < security.length && k < 6; k += 2)
-    links.push({ kind: 'members', source: String(security[k].id), target: String(security[k + 1].id), targetType: 'group' });
+    links.push({
+      kind: 'members',
+      source: String(security[k].id),
+      target: String(security[k + 1].id),
+      targetType: 'group',
+    });
 
   // Role definitions (built-in: id == templateId, version "1") and custom roles.
   for (const t of ROLE_TEMPLATES)
@@ -347,7 +367,14 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
 
   // Administrative units (+ members).
   const aus: Json[] = [];
-  const auNames = ['Seattle Office', 'Paris Office', 'Contractors', 'Executives', 'Tokyo Office', 'Retail Stores'];
+  const auNames = [
+    'Seattle Office',
+    'Paris Office',
+    'Contractors',
+    'Executives',
+    'Tokyo Office',
+    'Retail Stores',
+  ];
   for (let a = 0; a < nAUs; a++) {
     const id = rng.guid();
     const name = `${auNames[a % auNames.length]}${a >= auNames.length ? ` ${a}` : ''}`;
@@ -368,7 +395,8 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     const size = Math.min(users.length, 5 + rng.int(20));
     for (let k = 0; k < size; k++) chosen.add(String(pickUser().id));
     for (const target of chosen) links.push({ kind: 'members', source: id, target, targetType: 'user' });
-    if (groups[a + 1]) links.push({ kind: 'members', source: id, target: String(groups[a + 1].id), targetType: 'group' });
+    if (groups[a + 1])
+      links.push({ kind: 'members', source: id, target: String(groups[a + 1].id), targetType: 'group' });
   }
 
   // Applications and service principals; Microsoft Graph's SP to receive app role assignments.
@@ -405,7 +433,12 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     const appId = rng.guid();
     const name = `${orgName} ${APP_NAMES[a % APP_NAMES.length]}${a >= APP_NAMES.length ? ` ${a}` : ''}`;
     const created = base + rng.int(900 * 86400) * 1000;
-    const graphRoles = [...new Set([GRAPH_APP_ROLES[a % GRAPH_APP_ROLES.length], GRAPH_APP_ROLES[(a * 3 + 1) % GRAPH_APP_ROLES.length]])];
+    const graphRoles = [
+      ...new Set([
+        GRAPH_APP_ROLES[a % GRAPH_APP_ROLES.length],
+        GRAPH_APP_ROLES[(a * 3 + 1) % GRAPH_APP_ROLES.length],
+      ]),
+    ];
     const ownRoles =
       a % 3 === 0
         ? [
@@ -434,7 +467,13 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
       displayName: name,
       groupMembershipClaims: a % 4 === 0 ? 'SecurityGroup' : null,
       identifierUris: a % 2 === 0 ? [`api://${appId}`] : [],
-      info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
+      info: {
+        logoUrl: null,
+        marketingUrl: null,
+        privacyStatementUrl: null,
+        supportUrl: null,
+        termsOfServiceUrl: null,
+      },
       isDeviceOnlyAuthSupported: null,
       isFallbackPublicClient: null,
       keyCredentials: [],
@@ -458,7 +497,10 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
       publicClient: { redirectUris: [] },
       publisherDomain: domain,
       requiredResourceAccess: [
-        { resourceAppId: MS_GRAPH_APP_ID, resourceAccess: graphRoles.map((r) => ({ id: r.id, type: 'Role' })) },
+        {
+          resourceAppId: MS_GRAPH_APP_ID,
+          resourceAccess: graphRoles.map((r) => ({ id: r.id, type: 'Role' })),
+        },
       ],
       serviceManagementReference: null,
       signInAudience: a % 6 === 5 ? 'AzureADMultipleOrgs' : 'AzureADMyOrg',
@@ -466,8 +508,18 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
       tags: [],
       tokenEncryptionKeyId: null,
       verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
-      web: { homePageUrl: null, logoutUrl: null, redirectUris: [`https://app${a}.${domain.split('.')[0]}.example/auth`] },
-      api: { acceptMappedClaims: null, knownClientApplications: [], oauth2PermissionScopes: [], preAuthorizedApplications: [], requestedAccessTokenVersion: 2 },
+      web: {
+        homePageUrl: null,
+        logoutUrl: null,
+        redirectUris: [`https://app${a}.${domain.split('.')[0]}.example/auth`],
+      },
+      api: {
+        acceptMappedClaims: null,
+        knownClientApplications: [],
+        oauth2PermissionScopes: [],
+        preAuthorizedApplications: [],
+        requestedAccessTokenVersion: 2,
+      },
     });
     const spId = rng.guid();
     const sp = add('servicePrincipal', {
@@ -585,7 +637,10 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
   }
   customRoles.forEach((role, c) => {
     const principal = String(pickMember().id);
-    const scope = aus[c % Math.max(1, aus.length)] && c % 2 === 0 ? `/administrativeUnits/${aus[c % aus.length].id}` : '/';
+    const scope =
+      aus[c % Math.max(1, aus.length)] && c % 2 === 0
+        ? `/administrativeUnits/${aus[c % aus.length].id}`
+        : '/';
     add('roleAssignment', {
       id: roleAssignmentId(String(role.id), principal, scope),
       principalId: principal,
@@ -599,11 +654,25 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
 
   // Devices (+ registered owners).
   const oses = [
-    { os: 'Windows', v: '10.0.22631.3155', prefix: 'DESKTOP-', trust: 'AzureAd', maker: 'Microsoft Corporation', model: 'Surface Laptop 5' },
+    {
+      os: 'Windows',
+      v: '10.0.22631.3155',
+      prefix: 'DESKTOP-',
+      trust: 'AzureAd',
+      maker: 'Microsoft Corporation',
+      model: 'Surface Laptop 5',
+    },
     { os: 'iOS', v: '17.4.1', prefix: 'iPhone-', trust: 'Workplace', maker: 'Apple', model: 'iPhone 15' },
     { os: 'Android', v: '14', prefix: 'Android-', trust: 'Workplace', maker: 'Samsung', model: 'Galaxy S24' },
     { os: 'MacMDM', v: '14.4', prefix: 'MAC-', trust: 'Workplace', maker: 'Apple', model: 'MacBook Pro' },
-    { os: 'Windows', v: '10.0.19045.4170', prefix: 'LAPTOP-', trust: 'ServerAd', maker: 'Dell Inc.', model: 'Latitude 7440' },
+    {
+      os: 'Windows',
+      v: '10.0.19045.4170',
+      prefix: 'LAPTOP-',
+      trust: 'ServerAd',
+      maker: 'Dell Inc.',
+      model: 'Latitude 7440',
+    },
   ];
   for (let d = 0; d < nDevices; d++) {
     const kind = oses[rng.int(oses.length)];
@@ -612,7 +681,9 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     add('device', {
       id,
       accountEnabled: !rng.chance(0.04),
-      alternativeSecurityIds: [{ type: 2, identityProvider: null, key: Buffer.from(rng.guid()).toString('base64') }],
+      alternativeSecurityIds: [
+        { type: 2, identityProvider: null, key: Buffer.from(rng.guid()).toString('base64') },
+      ],
       approximateLastSignInDateTime: iso(now - rng.int(40 * 86400) * 1000),
       complianceExpirationDateTime: null,
       createdDateTime: iso(registered),
@@ -676,16 +747,40 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
       resourceDisplayName: 'Microsoft Graph',
       resourceId: MS_GRAPH_APP_ID,
       status: failed
-        ? { errorCode: 50126, failureReason: 'Invalid username or password or Invalid on-premise username or password.', additionalDetails: null }
+        ? {
+            errorCode: 50126,
+            failureReason: 'Invalid username or password or Invalid on-premise username or password.',
+            additionalDetails: null,
+          }
         : { errorCode: 0, failureReason: 'Other.', additionalDetails: null },
-      deviceDetail: { deviceId: '', displayName: null, operatingSystem: rng.pick(['Windows 10', 'iOS 17', 'Android']), browser: rng.pick(['Edge 122.0.0', 'Chrome 123.0.0', 'Safari 17']), isCompliant: null, isManaged: null, trustType: null },
-      location: { city: office.city, state: office.state, countryOrRegion: office.usage, geoCoordinates: { altitude: null, latitude: 47.6 + rng.next(), longitude: -122.3 + rng.next() } },
+      deviceDetail: {
+        deviceId: '',
+        displayName: null,
+        operatingSystem: rng.pick(['Windows 10', 'iOS 17', 'Android']),
+        browser: rng.pick(['Edge 122.0.0', 'Chrome 123.0.0', 'Safari 17']),
+        isCompliant: null,
+        isManaged: null,
+        trustType: null,
+      },
+      location: {
+        city: office.city,
+        state: office.state,
+        countryOrRegion: office.usage,
+        geoCoordinates: { altitude: null, latitude: 47.6 + rng.next(), longitude: -122.3 + rng.next() },
+      },
       appliedConditionalAccessPolicies: [],
     });
   }
 
   // Directory audits.
-  const activities = ['Add user', 'Update user', 'Add member to group', 'Remove member from group', 'Add app role assignment to service principal', 'Update application'];
+  const activities = [
+    'Add user',
+    'Update user',
+    'Add member to group',
+    'Remove member from group',
+    'Add app role assignment to service principal',
+    'Update application',
+  ];
   for (let a = 0; a < nAudits; a++) {
     const target = pickUser();
     add('directoryAudit', {
@@ -695,12 +790,28 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
       additionalDetails: [],
       category: 'UserManagement',
       correlationId: rng.guid(),
-      initiatedBy: { app: null, user: { id: users[0].id, displayName: users[0].displayName, userPrincipalName: users[0].userPrincipalName, ipAddress: null } },
+      initiatedBy: {
+        app: null,
+        user: {
+          id: users[0].id,
+          displayName: users[0].displayName,
+          userPrincipalName: users[0].userPrincipalName,
+          ipAddress: null,
+        },
+      },
       loggedByService: 'Core Directory',
       operationType: 'Update',
       result: 'success',
       resultReason: '',
-      targetResources: [{ id: target.id, displayName: target.displayName, type: 'User', userPrincipalName: target.userPrincipalName, modifiedProperties: [] }],
+      targetResources: [
+        {
+          id: target.id,
+          displayName: target.displayName,
+          type: 'User',
+          userPrincipalName: target.userPrincipalName,
+          modifiedProperties: [],
+        },
+      ],
     });
   }
 
@@ -708,11 +819,78 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
   const finance = groups.find((x) => String(x.displayName).includes('Finance')) ?? groups[0];
   const breakGlass = String(users[0].id);
   const caTemplates: Json[] = [
-    { displayName: 'Require MFA for administrators', state: 'enabled', users: { includeUsers: [], excludeUsers: [breakGlass], includeGroups: [], excludeGroups: [], includeRoles: [GLOBAL_ADMIN_TEMPLATE, PRIVILEGED_ROLE_ADMIN_TEMPLATE], excludeRoles: [] }, clientAppTypes: ['all'], grant: { operator: 'OR', builtInControls: ['mfa'] } },
-    { displayName: 'Block legacy authentication', state: 'enabled', users: { includeUsers: ['All'], excludeUsers: [breakGlass], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] }, clientAppTypes: ['exchangeActiveSync', 'other'], grant: { operator: 'OR', builtInControls: ['block'] } },
-    { displayName: 'Require compliant device for Finance', state: 'enabledForReportingButNotEnforced', users: { includeUsers: [], excludeUsers: [], includeGroups: [finance.id], excludeGroups: [], includeRoles: [], excludeRoles: [] }, clientAppTypes: ['all'], grant: { operator: 'AND', builtInControls: ['compliantDevice'] } },
-    { displayName: 'Sign-in risk: require MFA', state: 'enabled', users: { includeUsers: ['All'], excludeUsers: [], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] }, clientAppTypes: ['all'], grant: { operator: 'OR', builtInControls: ['mfa'] }, risk: ['high', 'medium'] },
-    { displayName: 'Block access from untrusted countries', state: 'disabled', users: { includeUsers: ['All'], excludeUsers: [breakGlass], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] }, clientAppTypes: ['all'], grant: { operator: 'OR', builtInControls: ['block'] }, locations: true },
+    {
+      displayName: 'Require MFA for administrators',
+      state: 'enabled',
+      users: {
+        includeUsers: [],
+        excludeUsers: [breakGlass],
+        includeGroups: [],
+        excludeGroups: [],
+        includeRoles: [GLOBAL_ADMIN_TEMPLATE, PRIVILEGED_ROLE_ADMIN_TEMPLATE],
+        excludeRoles: [],
+      },
+      clientAppTypes: ['all'],
+      grant: { operator: 'OR', builtInControls: ['mfa'] },
+    },
+    {
+      displayName: 'Block legacy authentication',
+      state: 'enabled',
+      users: {
+        includeUsers: ['All'],
+        excludeUsers: [breakGlass],
+        includeGroups: [],
+        excludeGroups: [],
+        includeRoles: [],
+        excludeRoles: [],
+      },
+      clientAppTypes: ['exchangeActiveSync', 'other'],
+      grant: { operator: 'OR', builtInControls: ['block'] },
+    },
+    {
+      displayName: 'Require compliant device for Finance',
+      state: 'enabledForReportingButNotEnforced',
+      users: {
+        includeUsers: [],
+        excludeUsers: [],
+        includeGroups: [finance.id],
+        excludeGroups: [],
+        includeRoles: [],
+        excludeRoles: [],
+      },
+      clientAppTypes: ['all'],
+      grant: { operator: 'AND', builtInControls: ['compliantDevice'] },
+    },
+    {
+      displayName: 'Sign-in risk: require MFA',
+      state: 'enabled',
+      users: {
+        includeUsers: ['All'],
+        excludeUsers: [],
+        includeGroups: [],
+        excludeGroups: [],
+        includeRoles: [],
+        excludeRoles: [],
+      },
+      clientAppTypes: ['all'],
+      grant: { operator: 'OR', builtInControls: ['mfa'] },
+      risk: ['high', 'medium'],
+    },
+    {
+      displayName: 'Block access from untrusted countries',
+      state: 'disabled',
+      users: {
+        includeUsers: ['All'],
+        excludeUsers: [breakGlass],
+        includeGroups: [],
+        excludeGroups: [],
+        includeRoles: [],
+        excludeRoles: [],
+      },
+      clientAppTypes: ['all'],
+      grant: { operator: 'OR', builtInControls: ['block'] },
+      locations: true,
+    },
   ];
   for (let c = 0; c < nCa; c++) {
     const t = caTemplates[c % caTemplates.length];
@@ -734,13 +912,30 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
         applications: { includeApplications: ['All'], excludeApplications: [], includeUserActions: [] },
         users: t.users,
       },
-      grantControls: { operator: (t.grant as Json).operator, builtInControls: (t.grant as Json).builtInControls, customAuthenticationFactors: [], termsOfUse: [] },
+      grantControls: {
+        operator: (t.grant as Json).operator,
+        builtInControls: (t.grant as Json).builtInControls,
+        customAuthenticationFactors: [],
+        termsOfUse: [],
+      },
     });
   }
 
   // Write: tenant row, links, then objects, each with its own seq. Sorted by key so the B-tree
   // inserts stay local (random GUID order thrashes the page cache at 100k+ rows).
-  links.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : 1));
+  links.sort((a, b) =>
+    a.kind < b.kind
+      ? -1
+      : a.kind > b.kind
+        ? 1
+        : a.source < b.source
+          ? -1
+          : a.source > b.source
+            ? 1
+            : a.target < b.target
+              ? -1
+              : 1,
+  );
   const idOf = (o: Pending) => String(o.data.id);
   objects.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : idOf(a) < idOf(b) ? -1 : 1));
   const genMs = Date.now() - started;
@@ -761,7 +956,17 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     );
     for (const o of objects) {
       const c = derivedColumns(o.type, o.data);
-      insObj.run(tenantId, o.type, String(o.data.id), ++seq, c.parentId, c.ukey, c.name, c.sortTime, JSON.stringify(o.data));
+      insObj.run(
+        tenantId,
+        o.type,
+        String(o.data.id),
+        ++seq,
+        c.parentId,
+        c.ukey,
+        c.name,
+        c.sortTime,
+        JSON.stringify(o.data),
+      );
     }
     db.prepare(
       `INSERT INTO tenants (tenant_id, domain, display_name, seed, premium, seq, created_at, faults) VALUES (?, ?, ?, ?, ?, ?, ?, '{}')`,

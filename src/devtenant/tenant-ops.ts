@@ -1,7 +1,15 @@
 // Typed operations on one dev tenant for tests, demos, the control API and the CLI: read any
 // object (whatever its state), list, and mutate as an administrator would in the portal.
 import type { Db } from './dev-db.ts';
-import { ACTIVE, type Json, PURGED, SOFT_DELETED, type StoredObject, TenantDirectory, toObject } from './directory.ts';
+import {
+  ACTIVE,
+  type Json,
+  PURGED,
+  SOFT_DELETED,
+  type StoredObject,
+  TenantDirectory,
+  toObject,
+} from './directory.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
 import {
   addLink,
@@ -25,7 +33,11 @@ export interface DevObject {
   data: Json;
 }
 
-const STATE_NAME: Record<number, ObjectState> = { [ACTIVE]: 'active', [SOFT_DELETED]: 'deleted', [PURGED]: 'purged' };
+const STATE_NAME: Record<number, ObjectState> = {
+  [ACTIVE]: 'active',
+  [SOFT_DELETED]: 'deleted',
+  [PURGED]: 'purged',
+};
 const STATE_CODE: Record<ObjectState, number> = { active: ACTIVE, deleted: SOFT_DELETED, purged: PURGED };
 
 /** Accepts 'user', 'users', 'servicePrincipals', 'roleAssignments', 'ca', … */
@@ -48,7 +60,13 @@ export function parseType(input: string): StoredType {
 }
 
 function toDev(obj: StoredObject): DevObject {
-  return { type: obj.type, id: obj.id, state: STATE_NAME[obj.state], deletedAt: obj.deletedAt, data: obj.data };
+  return {
+    type: obj.type,
+    id: obj.id,
+    state: STATE_NAME[obj.state],
+    deletedAt: obj.deletedAt,
+    data: obj.data,
+  };
 }
 
 /** Parses `value` of `property=value`: JSON when it parses (false, 12, null, ["a"]), else a string. */
@@ -77,12 +95,21 @@ export class TenantOps {
   }
 
   /** Objects of a type in a state (default active), ordered by id. */
-  list(type: StoredType | string, options: { state?: ObjectState; limit?: number; afterId?: string } = {}): DevObject[] {
+  list(
+    type: StoredType | string,
+    options: { state?: ObjectState; limit?: number; afterId?: string } = {},
+  ): DevObject[] {
     const rows = this.db
-      .prepare('SELECT * FROM objects WHERE tenant_id = ? AND type = ? AND state = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(this.tenantId, parseType(type), STATE_CODE[options.state ?? 'active'], options.afterId ?? '', options.limit ?? 1000) as Parameters<
-      typeof toObject
-    >[0][];
+      .prepare(
+        'SELECT * FROM objects WHERE tenant_id = ? AND type = ? AND state = ? AND id > ? ORDER BY id LIMIT ?',
+      )
+      .all(
+        this.tenantId,
+        parseType(type),
+        STATE_CODE[options.state ?? 'active'],
+        options.afterId ?? '',
+        options.limit ?? 1000,
+      ) as Parameters<typeof toObject>[0][];
     return rows.map((r) => toDev(toObject(r)));
   }
 
@@ -145,13 +172,21 @@ export class TenantOps {
     return toDev(restoreObject(this.dir, obj, this.now()));
   }
 
-  addMember(group: string, member: string, options: { sourceType?: StoredType | string; kind?: LinkKind } = {}): void {
+  addMember(
+    group: string,
+    member: string,
+    options: { sourceType?: StoredType | string; kind?: LinkKind } = {},
+  ): void {
     const source = findObject(this.dir, parseType(options.sourceType ?? 'group'), group);
     const target = this.findPrincipal(member);
     addLink(this.dir, options.kind ?? 'members', source, target, this.now());
   }
 
-  removeMember(group: string, member: string, options: { sourceType?: StoredType | string; kind?: LinkKind } = {}): void {
+  removeMember(
+    group: string,
+    member: string,
+    options: { sourceType?: StoredType | string; kind?: LinkKind } = {},
+  ): void {
     const source = findObject(this.dir, parseType(options.sourceType ?? 'group'), group);
     const target = this.findPrincipal(member, [ACTIVE, SOFT_DELETED]);
     removeLink(this.dir, options.kind ?? 'members', source, target.id, this.now());
@@ -159,7 +194,8 @@ export class TenantOps {
 
   /** Mass deletion: soft-deletes `count` users (Global Administrators are spared). */
   incidentDeleteUsers(count: number): string[] {
-    if (!Number.isInteger(count) || count < 1) throw errors.badRequest('--delete-users needs a positive whole number.');
+    if (!Number.isInteger(count) || count < 1)
+      throw errors.badRequest('--delete-users needs a positive whole number.');
     return incidentDeleteUsers(this.dir, count, this.now());
   }
 
@@ -169,7 +205,9 @@ export class TenantOps {
    */
   expireDeltaTokens(mode: 'expire' | 'reset' = 'expire'): void {
     const column = mode === 'reset' ? 'delta_reset_after' : 'delta_valid_after';
-    this.db.prepare(`UPDATE tenants SET ${column} = ? WHERE tenant_id = ?`).run(this.now().getTime(), this.tenantId);
+    this.db
+      .prepare(`UPDATE tenants SET ${column} = ? WHERE tenant_id = ?`)
+      .run(this.now().getTime(), this.tenantId);
   }
 
   /** Moves recycle-bin deletion times back by `days` (tests of the 30-day retention). */
@@ -177,9 +215,17 @@ export class TenantOps {
     const rows = this.db
       .prepare('SELECT type, id, deleted_at FROM objects WHERE tenant_id = ? AND state = 2')
       .all(this.tenantId) as { type: string; id: string; deleted_at: string }[];
-    const stmt = this.db.prepare('UPDATE objects SET deleted_at = ? WHERE tenant_id = ? AND type = ? AND id = ?');
+    const stmt = this.db.prepare(
+      'UPDATE objects SET deleted_at = ? WHERE tenant_id = ? AND type = ? AND id = ?',
+    );
     this.db.transaction(() => {
-      for (const r of rows) stmt.run(new Date(Date.parse(r.deleted_at) - days * 86400_000).toISOString(), this.tenantId, r.type, r.id);
+      for (const r of rows)
+        stmt.run(
+          new Date(Date.parse(r.deleted_at) - days * 86400_000).toISOString(),
+          this.tenantId,
+          r.type,
+          r.id,
+        );
     })();
     return rows.length;
   }

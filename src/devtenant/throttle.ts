@@ -77,14 +77,17 @@ export class Throttler {
     }
     if (cost.special === 'signIns') {
       const b = this.bucket(`signins|${scope}`, 5, 10_000, now);
-      if (b.tokens < 1) return deny('Tenant_Application', 'ResourceUnitLimitExceeded', (1 - b.tokens) / b.refillPerMs);
+      if (b.tokens < 1)
+        return deny('Tenant_Application', 'ResourceUnitLimitExceeded', (1 - b.tokens) / b.refillPerMs);
       b.tokens -= 1;
     }
     const ru = this.bucket(`ru|${scope}`, limits.ruPer10s, 10_000, now);
-    if (ru.tokens < cost.ru) return deny('Tenant_Application', 'ResourceUnitLimitExceeded', (cost.ru - ru.tokens) / ru.refillPerMs);
+    if (ru.tokens < cost.ru)
+      return deny('Tenant_Application', 'ResourceUnitLimitExceeded', (cost.ru - ru.tokens) / ru.refillPerMs);
     if (cost.write) {
       const w = this.bucket(`w|${scope}`, limits.writesPer150s, 150_000, now);
-      if (w.tokens < 1) return deny('Tenant_Application', 'WriteLimitExceeded', (1 - w.tokens) / w.refillPerMs);
+      if (w.tokens < 1)
+        return deny('Tenant_Application', 'WriteLimitExceeded', (1 - w.tokens) / w.refillPerMs);
       w.tokens -= 1;
     }
     ru.tokens -= cost.ru;

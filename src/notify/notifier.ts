@@ -198,6 +198,11 @@ export function startNotifier(
   ctx.events.on('run.failed', onRun);
   ctx.events.on('restore.updated', onRestore);
 
+  /** Waits until event-driven work started so far (and any it started) has finished. */
+  async function drain(): Promise<void> {
+    while (inFlight.size) await Promise.allSettled([...inFlight]);
+  }
+
   const pollMs = (options.pollSeconds ?? 30) * 1000;
   let running: Promise<void> | undefined;
   const timer =
@@ -213,7 +218,10 @@ export function startNotifier(
   timer?.unref();
 
   return {
-    tick: () => track(tick()),
+    async tick() {
+      await track(tick());
+      await drain();
+    },
     notifyRun: (run) => track(notifyRun(run)),
     async stop() {
       stopped = true;

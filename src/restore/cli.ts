@@ -242,7 +242,7 @@ export function registerRestoreCommands(program: Command, deps: CliDeps): void {
       '--at <time>',
       'point in time: ISO time or a duration back (e.g. 2d); default now (the newest version)',
     )
-    .option('--version <versionId>', 'restore exactly this version')
+    .option('--version-id <versionId>', 'restore exactly this version')
     .option(
       '--option <option>',
       'restore option name[=value] (repeatable)',
@@ -260,7 +260,7 @@ export function registerRestoreCommands(program: Command, deps: CliDeps): void {
       async (
         typeText: string,
         name: string,
-        flags: RunFlags & { at?: string; version?: string; option: string[]; tenant?: string },
+        flags: RunFlags & { at?: string; versionId?: string; option: string[]; tenant?: string },
       ) => {
         const json = Boolean(flags.json);
         const type = parseObjectType(typeText);
@@ -277,7 +277,7 @@ export function registerRestoreCommands(program: Command, deps: CliDeps): void {
               {
                 objectType: type,
                 objectId: record.objectId,
-                ...(flags.version ? { versionId: flags.version } : {}),
+                ...(flags.versionId ? { versionId: flags.versionId } : {}),
               },
             ],
             at: flags.at ? parseTimeOrDuration(flags.at, runtime.now()) : runtime.now().toISOString(),

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { authMethodsObjectId } from '../backup/collectors/auth-methods-collector.ts';
 import type { GraphObject, ObjectType } from '../domain.ts';
-import type { GraphClient } from '../graph/gateway.ts';
 import { findInTarget, type LiveState, readLive } from './live-reader.ts';
 import { createBody, credentialsOf, desiredContent, diffProperties } from './object-bodies.ts';
 import { groupKind, NOT_WRITABLE_GROUP_REASON, ObjectDescriber } from './object-describer.ts';
@@ -15,7 +14,7 @@ import {
   compareFacts,
   factKey,
   factsAt,
-  liveFacts,
+  LiveRelations,
   OPTION_OF,
   PERSPECTIVES_BY_TYPE,
   type Perspective,
@@ -82,7 +81,7 @@ interface PlannedObject {
 }
 
 class StepList {
-  private readonly byPhase = new Map<StepKind, RestoreStep[]>();
+  private readonly byPhase = new Map<StepKind, { step: RestoreStep; key?: string }[]>();
   private readonly relationKeys = new Set<string>();
   add(step: Omit<RestoreStep, 'stepId'>, relationKey?: string): void {
     if (relationKey) {
@@ -90,12 +89,17 @@ class StepList {
       this.relationKeys.add(relationKey);
     }
     const list = this.byPhase.get(step.kind) ?? [];
-    list.push({ stepId: '', ...step });
+    list.push({ step: { stepId: '', ...step }, key: relationKey });
     this.byPhase.set(step.kind, list);
+  }
+  /** Appends another list's steps (a relationship planned from both of its ends appears once). */
+  merge(other: StepList): void {
+    for (const entries of other.byPhase.values()) for (const e of entries) this.add(e.step, e.key);
   }
   ordered(): RestoreStep[] {
     const out: RestoreStep[] = [];
-    for (const phase of PHASES) for (const kind of phase) out.push(...(this.byPhase.get(kind) ?? []));
+    for (const phase of PHASES)
+      for (const kind of phase) out.push(...(this.byPhase.get(kind) ?? []).map((e) => e.step));
     const width = String(out.length).length;
     return out.map((s, i) => ({ ...s, stepId: `s${String(i + 1).padStart(Math.max(3, width), '0')}` }));
   }
@@ -104,6 +108,22 @@ class StepList {
 function nameOf(content: Record<string, unknown> | null | undefined, fallback: string): string {
   const n = content?.displayName ?? content?.userPrincipalName;
   return typeof n === 'string' && n ? n : fallback;
+}
+
+/** Objects planned at once (Graph reads overlap; the gateway limits concurrency per tenant). */
+const PLAN_CONCURRENCY = 8;
+
+async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 export class RestorePlanningError extends Error {
@@ -130,8 +150,7 @@ export async function planRestore(
   const describer = new ObjectDescriber(ctx.store, tenantId, now);
 
   // 1. Each object: restore point, live state, what the restore does to it.
-  const objects: PlannedObject[] = [];
-  for (const ref of request.objects) {
+  const objects: PlannedObject[] = await mapPool(request.objects, PLAN_CONCURRENCY, async (ref) => {
     const snapshot = await readSnapshot(ctx.store, tenantId, ref, request.at);
     warnings.push(...snapshot.warnings);
     const desired = snapshot.content ? desiredContent(ref.objectType, snapshot.content, options) : null;
@@ -157,7 +176,7 @@ export async function planRestore(
       live.state === 'absent' &&
       desired !== null &&
       ref.objectType !== 'roleAssignment';
-    objects.push({
+    return {
       ref,
       snapshot,
       desired,
@@ -166,21 +185,30 @@ export async function planRestore(
       creates,
       recycles,
       displayName: nameOf(desired ?? snapshot.version.content, ref.objectId),
-    });
-  }
+    };
+  });
 
   // Ids known before execution: cross-tenant matches. Created ids are remapped at run time.
   const staticIdMap: Record<string, string> = {};
   for (const o of objects) if (o.writeId !== o.ref.objectId) staticIdMap[o.ref.objectId] = o.writeId;
   const inRequest = new Map(objects.map((o) => [o.ref.objectId, o]));
 
-  const steps = new StepList();
   const diff: Record<string, ObjectDiff> = {};
 
-  // 2. Object steps.
-  for (const o of [...objects].sort(
+  // 2. Object steps: planned concurrently into per-object lists, merged in a fixed order.
+  const ordered = [...objects].sort(
     (a, b) => TYPE_ORDER.indexOf(a.ref.objectType) - TYPE_ORDER.indexOf(b.ref.objectType),
-  )) {
+  );
+  const relations = new LiveRelations(client);
+  const perObject = await mapPool(ordered, PLAN_CONCURRENCY, async (o) => {
+    const steps = new StepList();
+    await planObject(o, steps);
+    return steps;
+  });
+  const steps = new StepList();
+  for (const list of perObject) steps.merge(list);
+
+  async function planObject(o: PlannedObject, steps: StepList): Promise<void> {
     const type = o.ref.objectType;
     const target = { objectType: type, objectId: o.writeId, displayName: o.displayName };
     const liveObject = o.live.state === 'absent' ? null : o.live.object;
@@ -197,8 +225,8 @@ export async function planRestore(
     };
 
     if (type === 'roleAssignment') {
-      await planRoleAssignmentObject(o, client, steps, crossTenant, inRequest, describer);
-      continue;
+      await planRoleAssignmentObject(o, relations, steps, crossTenant, inRequest, describer);
+      return;
     }
     if (type === 'authenticationMethods') {
       steps.add({
@@ -209,7 +237,7 @@ export async function planRestore(
         skipReason:
           'authentication methods are reported only: secrets cannot be restored; the user re-registers them',
       });
-      continue;
+      return;
     }
     const notRestorable = NOT_RESTORABLE_REASON[type];
     if (notRestorable || !isRestorableType(type)) {
@@ -221,14 +249,14 @@ export async function planRestore(
           expected: {},
           skipReason: notRestorable ?? `${type} cannot be restored`,
         });
-        continue;
+        return;
       }
     }
     if (type === 'group' && o.desired) {
       const reason = NOT_WRITABLE_GROUP_REASON[groupKind(o.desired)];
       if (reason) {
         steps.add({ kind: 'skip', target, details: {}, expected: {}, skipReason: reason });
-        continue;
+        return;
       }
     }
     if (type === 'roleDefinition' && o.desired?.isBuiltIn === true) {
@@ -244,7 +272,7 @@ export async function planRestore(
       }
       await planRelations(
         o,
-        client,
+        relations,
         ctx,
         request,
         steps,
@@ -254,7 +282,7 @@ export async function planRestore(
         staticIdMap,
         warnings,
       );
-      continue;
+      return;
     }
 
     // Undo of a create / recycle-bin restore: the object did not exist before.
@@ -262,7 +290,7 @@ export async function planRestore(
       if (o.live.state === 'live') {
         steps.add({ kind: 'delete', target, details: {}, expected: { state: 'live' } });
       }
-      continue;
+      return;
     }
     if (!options.withObject && o.live.state !== 'live') {
       steps.add({
@@ -275,7 +303,7 @@ export async function planRestore(
             ? 'the object is in the recycle bin: choose "with object" to restore it'
             : 'the object no longer exists: choose "with object" to re-create it',
       });
-      continue;
+      return;
     }
     if (o.recycles) {
       steps.add({ kind: 'restoreFromRecycleBin', target, details: {}, expected: { state: 'softDeleted' } });
@@ -346,7 +374,7 @@ export async function planRestore(
     }
     await planRelations(
       o,
-      client,
+      relations,
       ctx,
       request,
       steps,
@@ -359,9 +387,9 @@ export async function planRestore(
   }
 
   // 3. Permissions: name what the restore app lacks before anyone approves.
-  const ordered = steps.ordered();
+  const planned = steps.ordered();
   const missing = new Set<string>();
-  for (const step of ordered) {
+  for (const step of planned) {
     if (step.kind === 'skip' || step.kind === 'reportOnly') continue;
     step.permissions = permissionsFor(step.kind, step.target.objectType);
     const lack = missingPermission(step.permissions, granted);
@@ -375,7 +403,7 @@ export async function planRestore(
     createdAt: now,
     request,
     writeTenantId,
-    steps: ordered,
+    steps: planned,
     diff,
     missingPermissions: [...missing].sort(),
     warnings,
@@ -386,7 +414,7 @@ export async function planRestore(
 
 async function planRelations(
   o: PlannedObject,
-  client: GraphClient,
+  relations: LiveRelations,
   ctx: AppContext,
   request: RestoreRequest,
   steps: StepList,
@@ -408,7 +436,7 @@ async function planRelations(
       (await factsAt(ctx.store, request.tenantId, o.ref.objectId, perspective, o.snapshot.relationsAt));
     const { live, restoredWithObject } = await currentFacts(
       o,
-      client,
+      relations,
       ctx,
       request,
       perspective,
@@ -447,7 +475,7 @@ async function planRelations(
  */
 async function currentFacts(
   o: PlannedObject,
-  client: GraphClient,
+  relations: LiveRelations,
   ctx: AppContext,
   request: RestoreRequest,
   perspective: Perspective,
@@ -472,7 +500,7 @@ async function currentFacts(
       ...(await factsAt(ctx.store, tenantId, o.ref.objectId, perspective, ctx.now().toISOString())),
     ];
     return {
-      live: await liveFacts(client, o.ref.objectType, o.writeId, perspective, candidates),
+      live: await relations.facts(o.ref.objectType, o.writeId, perspective, candidates),
       restoredWithObject: [],
     };
   } catch (error) {
@@ -592,7 +620,7 @@ async function planFact(
 /** A backed-up role assignment object: re-add it when it is no longer live. */
 async function planRoleAssignmentObject(
   o: PlannedObject,
-  client: GraphClient,
+  relations: LiveRelations,
   steps: StepList,
   crossTenant: boolean,
   inRequest: Map<string, PlannedObject>,
@@ -610,7 +638,7 @@ async function planRoleAssignmentObject(
   };
   const live = crossTenant
     ? []
-    : await liveFacts(client, 'roleDefinition', fact.sourceId, 'roleAssignments').catch(() => []);
+    : await relations.facts('roleDefinition', fact.sourceId, 'roleAssignments').catch(() => []);
   if (live.some((f) => factKey(f) === factKey(fact))) return;
   // Both ends (role and principal) are checked like any other relationship's.
   await planFact(fact, 'add', o, steps, crossTenant, inRequest, describer, {});

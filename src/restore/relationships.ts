@@ -181,30 +181,7 @@ export async function liveFacts(
   perspective: Perspective,
   candidates: RelationFact[] = [],
 ): Promise<RelationFact[]> {
-  try {
-    return await liveFactsDirect(client, type, objectId, perspective);
-  } catch (error) {
-    if (!unsupported(error) || (perspective !== 'memberOf' && perspective !== 'principalAppRoles'))
-      throw error;
-  }
-  const out: RelationFact[] = [];
-  const seen = new Set<string>();
-  for (const c of candidates) {
-    if (seen.has(c.sourceId)) continue;
-    seen.add(c.sourceId);
-    try {
-      if (perspective === 'memberOf') {
-        const members = await liveFactsDirect(client, c.sourceType, c.sourceId, 'members');
-        out.push(...members.filter((m) => m.targetId === objectId).map((m) => ({ ...m, targetType: type })));
-      } else {
-        const assigned = await liveFactsDirect(client, 'servicePrincipal', c.sourceId, 'appRoleAssignedTo');
-        out.push(...assigned.filter((a) => a.targetId === objectId));
-      }
-    } catch (error) {
-      if (!(error instanceof GraphError && error.status === 404)) throw error;
-    }
-  }
-  return out;
+  return new LiveRelations(client).facts(type, objectId, perspective, candidates);
 }
 
 async function liveFactsDirect(
@@ -271,4 +248,59 @@ export function compareFacts(
     add: desired.filter((f) => !liveKeys.has(factKey(f))),
     remove: live.filter((f) => !desiredKeys.has(factKey(f))),
   };
+}
+
+/**
+ * Live relationship reads for one plan: each list is read once (a group's members serve every
+ * member restored with it), and an endpoint this Graph does not serve is not asked again.
+ */
+export class LiveRelations {
+  private readonly cache = new Map<string, Promise<RelationFact[]>>();
+  private readonly unsupportedViews = new Set<Perspective>();
+  constructor(readonly client: GraphClient) {}
+
+  private list(type: ObjectType, id: string, perspective: Perspective): Promise<RelationFact[]> {
+    const key = `${type}|${id}|${perspective}`;
+    let hit = this.cache.get(key);
+    if (!hit) {
+      hit = liveFactsDirect(this.client, type, id, perspective);
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  async facts(
+    type: ObjectType,
+    id: string,
+    perspective: Perspective,
+    candidates: RelationFact[] = [],
+  ): Promise<RelationFact[]> {
+    const viaCandidates = perspective === 'memberOf' || perspective === 'principalAppRoles';
+    if (!this.unsupportedViews.has(perspective)) {
+      try {
+        return await this.list(type, id, perspective);
+      } catch (error) {
+        if (!viaCandidates || !unsupported(error)) throw error;
+        this.unsupportedViews.add(perspective);
+      }
+    }
+    const out: RelationFact[] = [];
+    const seen = new Set<string>();
+    for (const c of candidates) {
+      if (seen.has(c.sourceId)) continue;
+      seen.add(c.sourceId);
+      try {
+        if (perspective === 'memberOf') {
+          const members = await this.list(c.sourceType, c.sourceId, 'members');
+          out.push(...members.filter((m) => m.targetId === id).map((m) => ({ ...m, targetType: type })));
+        } else {
+          const assigned = await this.list('servicePrincipal', c.sourceId, 'appRoleAssignedTo');
+          out.push(...assigned.filter((a) => a.targetId === id));
+        }
+      } catch (error) {
+        if (!(error instanceof GraphError && error.status === 404)) throw error;
+      }
+    }
+    return out;
+  }
 }

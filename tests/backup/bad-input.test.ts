@@ -1,7 +1,6 @@
 // Bad input ends a run with a clear, specific error and loses nothing stored: a corrupt store
 // file, an unreachable Cosmos endpoint, a full disk mid-run, revoked consent (403 from Graph).
-import { writeFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,10 @@ afterAll(async () => {
 describe('bad input', () => {
   it('a corrupt store file is refused with an error naming the file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'backup-corrupt-'));
-    await writeFile(path.join(dir, 'entra-backup.db'), Buffer.from('this is not a database, just garbage '.repeat(200)));
+    await writeFile(
+      path.join(dir, 'entra-backup.db'),
+      Buffer.from('this is not a database, just garbage '.repeat(200)),
+    );
     const err = await openStore({ dataDir: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailableError);
     expect(String((err as Error).message)).toContain('entra-backup.db');
@@ -44,7 +46,12 @@ describe('bad input', () => {
     const small = new SqliteStore({ file, maxPageCount: 60 });
     await small.init();
     const ctx = { ...world.ctx, store: small };
-    const run = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual' }, { leaseMs: 2000 });
+    const run = await runBackupNow(
+      ctx,
+      world.tenantId,
+      { kind: 'full', trigger: 'manual' },
+      { leaseMs: 2000 },
+    );
     expect(run.status).toBe('failed');
     expect(run.errors.at(-1)?.code).toBe('STORE_UNAVAILABLE');
     const before = await storeFingerprint(small, world.tenantId);
@@ -54,7 +61,12 @@ describe('bad input', () => {
     await roomy.init();
     const after = await storeFingerprint(roomy, world.tenantId);
     expect(after.versions).toEqual(before.versions);
-    const resumed = await runBackupNow({ ...world.ctx, store: roomy }, world.tenantId, { kind: 'full', trigger: 'manual' }, { leaseMs: 2000 });
+    const resumed = await runBackupNow(
+      { ...world.ctx, store: roomy },
+      world.tenantId,
+      { kind: 'full', trigger: 'manual' },
+      { leaseMs: 2000 },
+    );
     expect(resumed.status).toBe('succeeded');
     const final = await storeFingerprint(roomy, world.tenantId);
     for (const v of before.versions) expect(final.versions).toContain(v);
@@ -62,12 +74,22 @@ describe('bad input', () => {
   }, 60_000);
 
   it('revoked consent ends the run with CONSENT_REVOKED and changes nothing stored', async () => {
-    const first = await runBackupNow(world.ctx, world.tenantId, { kind: 'full', trigger: 'manual' }, { leaseMs: 30_000 });
+    const first = await runBackupNow(
+      world.ctx,
+      world.tenantId,
+      { kind: 'full', trigger: 'manual' },
+      { leaseMs: 30_000 },
+    );
     expect(first.status).toBe('succeeded');
     const before = await storeFingerprint(world.ctx.store, world.tenantId);
     world.devTenant.revokeConsent(world.tenantId, 'backup');
     try {
-      const run = await runBackupNow(world.ctx, world.tenantId, { kind: 'incremental', trigger: 'manual' }, { leaseMs: 30_000 });
+      const run = await runBackupNow(
+        world.ctx,
+        world.tenantId,
+        { kind: 'incremental', trigger: 'manual' },
+        { leaseMs: 30_000 },
+      );
       expect(run.status).toBe('failed');
       const last = run.errors.at(-1);
       expect(last?.code).toBe('CONSENT_REVOKED');

@@ -33,7 +33,15 @@ describe('canonical content', () => {
   it('never keeps secrets', () => {
     const c = canonicalize('authenticationMethods', {
       id: 'u1/authenticationMethods',
-      methods: [{ id: 'm1', password: 'hunter2', secretKey: 'abc', temporaryAccessPass: 'TAP', phoneNumber: '+1 555' }],
+      methods: [
+        {
+          id: 'm1',
+          password: 'hunter2',
+          secretKey: 'abc',
+          temporaryAccessPass: 'TAP',
+          phoneNumber: '+1 555',
+        },
+      ],
     });
     expect(JSON.stringify(c)).not.toMatch(/hunter2|abc|TAP/);
     expect(JSON.stringify(c)).toContain('+1 555');

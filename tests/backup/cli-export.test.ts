@@ -66,11 +66,24 @@ describe('backup CLI', () => {
   let firstRunAt = '';
   let upn = '';
   it('backup --json prints the run result with per-type counts', async () => {
-    const out = (await cli('backup', '--full')) as Record<string, unknown> & { types: Record<string, Record<string, number>> };
+    const out = (await cli('backup', '--full')) as Record<string, unknown> & {
+      types: Record<string, Record<string, number>>;
+    };
     expect(failures).toEqual([]);
-    expect(out).toMatchObject({ status: 'succeeded', throttled: expect.any(Number), graphRequests: expect.any(Number) });
+    expect(out).toMatchObject({
+      status: 'succeeded',
+      throttled: expect.any(Number),
+      graphRequests: expect.any(Number),
+    });
     expect(typeof out.runId).toBe('string');
-    expect(out.types.user).toMatchObject({ seen: expect.any(Number), created: expect.any(Number), changed: 0, deleted: 0, unchanged: 0, failed: 0 });
+    expect(out.types.user).toMatchObject({
+      seen: expect.any(Number),
+      created: expect.any(Number),
+      changed: 0,
+      deleted: 0,
+      unchanged: 0,
+      failed: 0,
+    });
     expect(out.types.user.created).toBeGreaterThan(0);
     firstRunAt = new Date().toISOString();
     const ops = opsFor(world, world.tenantId);
@@ -88,13 +101,19 @@ describe('backup CLI', () => {
     const prefix = upn.slice(0, upn.indexOf('@'));
     const found = (await cli('find', prefix)) as { objectId: string; objectType: string }[];
     expect(found.some((o) => o.objectType === 'user')).toBe(true);
-    const history = (await cli('history', 'user', prefix)) as { versions: { kind: string; changes: { path: string }[] }[] };
+    const history = (await cli('history', 'user', prefix)) as {
+      versions: { kind: string; changes: { path: string }[] }[];
+    };
     expect(failures).toEqual([]);
     expect(history.versions[0].kind).toBe('changed');
     expect(history.versions[0].changes.map((c) => c.path)).toContain('jobTitle');
-    const shown = (await cli('show', 'user', prefix, '--at', firstRunAt)) as { content: { jobTitle?: string } };
+    const shown = (await cli('show', 'user', prefix, '--at', firstRunAt)) as {
+      content: { jobTitle?: string };
+    };
     expect(shown.content.jobTitle).not.toBe('CLI Tester');
-    const diff = (await cli('diff', 'user', prefix, '--from', firstRunAt)) as { changes: { path: string; after: unknown }[] };
+    const diff = (await cli('diff', 'user', prefix, '--from', firstRunAt)) as {
+      changes: { path: string; after: unknown }[];
+    };
     expect(diff.changes).toContainEqual(expect.objectContaining({ path: 'jobTitle', after: 'CLI Tester' }));
     const changes = (await cli('changes', '--since', firstRunAt)) as { changes: { displayName: string }[] };
     expect(changes.changes).toHaveLength(1);
@@ -128,7 +147,11 @@ describe('backup CLI', () => {
     for (const f of manifest.files) {
       const body = files.get(f.path);
       expect(body, f.path).toBeDefined();
-      expect(createHash('sha256').update(body as Buffer).digest('hex')).toBe(f.sha256);
+      expect(
+        createHash('sha256')
+          .update(body as Buffer)
+          .digest('hex'),
+      ).toBe(f.sha256);
     }
     const someUser = manifest.files.find((f) => f.path.startsWith('user/'));
     expect(JSON.parse(String(files.get(someUser!.path)))).toHaveProperty('userPrincipalName');

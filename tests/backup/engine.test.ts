@@ -8,8 +8,8 @@ import { getHistory, listChangesSince } from '../../src/backup/queries.ts';
 import { runBackupNow } from '../../src/backup/run-now.ts';
 import type { RunRecord } from '../../src/store/store.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
-import { opsFor } from './world.ts';
 import { compareViews, readStore, readTenant, type TenantView } from './tenant-oracle.ts';
+import { opsFor } from './world.ts';
 
 let world: TestWorld;
 const runs: { run: RunRecord; view: TenantView }[] = [];
@@ -62,11 +62,15 @@ describe('backup engine', () => {
     const groups = ops.list('group');
     const changed = users[1];
     const deleted = users[2];
-    const plainGroup = groups.find((g) => !g.data.isAssignableToRole && ops.members('group', g.id).length > 0)!;
+    const plainGroup = groups.find(
+      (g) => !g.data.isAssignableToRole && ops.members('group', g.id).length > 0,
+    )!;
     const target = groups.find((g) => g.id !== plainGroup.id)!;
     ops.set('user', changed.id, { department: 'Backup Engine Test' });
     ops.delete('user', deleted.id);
-    const addedMember = users.find((u) => ![changed.id, deleted.id].includes(u.id) && !ops.members('group', target.id).includes(u.id))!;
+    const addedMember = users.find(
+      (u) => ![changed.id, deleted.id].includes(u.id) && !ops.members('group', target.id).includes(u.id),
+    )!;
     ops.addMember(target.id, addedMember.id);
     ops.delete('group', plainGroup.id);
 
@@ -108,7 +112,11 @@ describe('backup engine', () => {
     const user = ops.list('user').find((u) => u.data.department === 'Backup Engine Test')!;
     const history = await getHistory(world.ctx, world.tenantId, user.id);
     expect(history.map((h) => h.kind)).toEqual(['changed', 'created']);
-    expect(history[0].changes).toContainEqual({ path: 'department', before: expect.anything(), after: 'Backup Engine Test' });
+    expect(history[0].changes).toContainEqual({
+      path: 'department',
+      before: expect.anything(),
+      after: 'Backup Engine Test',
+    });
     const since = await listChangesSince(world.ctx, world.tenantId, runs[0].run.finishedAt!);
     expect(since.map((c) => c.kind).sort()).toEqual(['changed', 'deleted', 'deleted', 'deleted']);
   });

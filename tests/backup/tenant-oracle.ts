@@ -71,7 +71,13 @@ export async function readStore(store: Store, tenantId: string, at?: string): Pr
     const m = new Map<string, string>();
     let continuation: string | undefined;
     do {
-      const page = await store.listObjects(tenantId, { type, deleted: 'all', sort: 'id', limit: 1000, continuation });
+      const page = await store.listObjects(tenantId, {
+        type,
+        deleted: 'all',
+        sort: 'id',
+        limit: 1000,
+        continuation,
+      });
       for (const rec of page.items) {
         if (at) {
           const v = await store.getVersionAt(tenantId, rec.objectId, at);

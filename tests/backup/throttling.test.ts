@@ -19,7 +19,12 @@ afterAll(async () => {
 
 describe('throttling and transient errors', () => {
   it('a run through 30% 429s and 5% 503s stores exactly what a calm run stores', async () => {
-    const calm = await runBackupNow(world.ctx, world.tenantId, { kind: 'full', trigger: 'manual' }, { leaseMs: 30_000 });
+    const calm = await runBackupNow(
+      world.ctx,
+      world.tenantId,
+      { kind: 'full', trigger: 'manual' },
+      { leaseMs: 30_000 },
+    );
     expect(calm.status).toBe('succeeded');
     const expected = await storeFingerprint(world.ctx.store, world.tenantId);
 
@@ -27,7 +32,12 @@ describe('throttling and transient errors', () => {
     const store = await openStore({ dataDir: dir });
     world.devTenant.setFaults(world.tenantId, { rate429: 0.3, rate503: 0.05, retryAfterSeconds: 0 });
     try {
-      const stormy = await runBackupNow({ ...world.ctx, store }, world.tenantId, { kind: 'full', trigger: 'manual' }, { leaseMs: 30_000 });
+      const stormy = await runBackupNow(
+        { ...world.ctx, store },
+        world.tenantId,
+        { kind: 'full', trigger: 'manual' },
+        { leaseMs: 30_000 },
+      );
       expect(stormy.errors).toEqual([]);
       expect(stormy.status).toBe('succeeded');
       expect(stormy.throttled).toBeGreaterThan(0);
@@ -37,6 +47,11 @@ describe('throttling and transient errors', () => {
       world.devTenant.setFaults(world.tenantId, { rate429: 0, rate503: 0 });
       await store.close();
     }
-    expect(compareViews(await readTenant(world.ctx.graph.forBackup(world.tenantId)), await readStore(world.ctx.store, world.tenantId))).toEqual([]);
+    expect(
+      compareViews(
+        await readTenant(world.ctx.graph.forBackup(world.tenantId)),
+        await readStore(world.ctx.store, world.tenantId),
+      ),
+    ).toEqual([]);
   }, 90_000);
 });

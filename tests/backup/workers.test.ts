@@ -24,7 +24,8 @@ async function waitAllFinished(ctx: AppContext, runs: RunRecord[], timeoutMs: nu
   for (;;) {
     const current = await Promise.all(runs.map((r) => ctx.store.getRun(r.tenantId, r.runId)));
     if (current.every((r) => r && FINISHED.includes(r.status))) return current as RunRecord[];
-    if (Date.now() > deadline) throw new Error(`runs not finished: ${current.map((r) => `${r?.runId}:${r?.status}`).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`runs not finished: ${current.map((r) => `${r?.runId}:${r?.status}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -32,8 +33,12 @@ async function waitAllFinished(ctx: AppContext, runs: RunRecord[], timeoutMs: nu
 async function scenario(world: TestWorld, ctx: AppContext, spec: WorldSpec, killOne: boolean) {
   const tenants = world.devTenant.tenants.map((t) => t.tenantId);
   for (const t of tenants) world.devTenant.setFaults(t, { latencyMs: 2, deltaPageSize: 10 });
-  const workers = ['w1', 'w2', 'w3'].map((id) => startChild(spec, ['worker', id, '60000'], { BACKUP_LEASE_MS: '1500' }));
-  const queued = await Promise.all(tenants.map((t) => requestBackup(ctx, t, { kind: 'full', trigger: 'schedule' })));
+  const workers = ['w1', 'w2', 'w3'].map((id) =>
+    startChild(spec, ['worker', id, '60000'], { BACKUP_LEASE_MS: '1500' }),
+  );
+  const queued = await Promise.all(
+    tenants.map((t) => requestBackup(ctx, t, { kind: 'full', trigger: 'schedule' })),
+  );
   let killed: Child | undefined;
   if (killOne) {
     // Kill the first worker that starts a run, mid-run.
@@ -44,7 +49,9 @@ async function scenario(world: TestWorld, ctx: AppContext, spec: WorldSpec, kill
   }
   const finished = await waitAllFinished(ctx, queued, 90_000);
   // A second round: incrementals for every tenant, queued while the workers run.
-  const second = await Promise.all(tenants.map((t) => requestBackup(ctx, t, { kind: 'incremental', trigger: 'schedule' })));
+  const second = await Promise.all(
+    tenants.map((t) => requestBackup(ctx, t, { kind: 'incremental', trigger: 'schedule' })),
+  );
   const finished2 = await waitAllFinished(ctx, second, 60_000);
   for (const w of workers) if (w !== killed) w.proc.kill('SIGTERM');
   await Promise.all(workers.map((w) => w.exited));
@@ -54,7 +61,11 @@ async function scenario(world: TestWorld, ctx: AppContext, spec: WorldSpec, kill
 describe('workers sharing one SQLite store', () => {
   let world: TestWorld;
   beforeAll(async () => {
-    world = await createTestWorld({ users: 8, seed: 'backup-workers', tenants: Number(process.env.BACKUP_WORKER_TENANTS ?? 3) });
+    world = await createTestWorld({
+      users: 8,
+      seed: 'backup-workers',
+      tenants: Number(process.env.BACKUP_WORKER_TENANTS ?? 3),
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -66,14 +77,19 @@ describe('workers sharing one SQLite store', () => {
     const ended = events(workers, 'ENDED ');
     // Each run ended exactly once (by whichever worker finished it).
     expect(ended.map((e) => e.runId).sort()).toEqual(queued.map((r) => r.runId).sort());
-    const started = events(workers.filter((w) => w !== killed), 'STARTED ');
+    const started = events(
+      workers.filter((w) => w !== killed),
+      'STARTED ',
+    );
     // Outside the killed worker, each run was started once, except the one resumed after the kill.
     const counts = new Map<string, number>();
     for (const s of started) counts.set(s.runId, (counts.get(s.runId) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // One run per tenant at a time: runs of one tenant never overlapped.
     for (const t of world.devTenant.tenants) {
-      const runs = finished.filter((r) => r.tenantId === t.tenantId).sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
+      const runs = finished
+        .filter((r) => r.tenantId === t.tenantId)
+        .sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
       for (let i = 1; i < runs.length; i++) expect(runs[i].startedAt! >= runs[i - 1].finishedAt!).toBe(true);
     }
   }, 150_000);
@@ -106,7 +122,9 @@ describe.runIf(process.env.BACKUP_COSMOS === '1')('workers sharing one Cosmos-pr
     const ctx = await contextFor(spec);
     const { workers, finished, queued } = await scenario(world, ctx, spec, false).finally(() => ctx.close());
     expect(finished.map((r) => r.status)).toEqual(queued.map(() => 'succeeded'));
-    const started = events(workers, 'STARTED ').map((e) => e.runId).sort();
+    const started = events(workers, 'STARTED ')
+      .map((e) => e.runId)
+      .sort();
     expect(started).toEqual(queued.map((r) => r.runId).sort());
   }, 150_000);
 });

@@ -1,8 +1,9 @@
 // Test-side access to the dev tenant of a TestWorld: its state operations (the mutation API)
 // and the spec child processes need to reach the same tenant and store.
+
+import type { TenantOps } from '../../src/devtenant/tenant-ops.ts';
 import type { TestWorld } from '../helpers/test-world.ts';
 import type { WorldSpec } from './fixtures/world-context.ts';
-import type { TenantOps } from '../../src/devtenant/tenant-ops.ts';
 
 export function opsFor(world: TestWorld, tenantId: string): TenantOps {
   return world.devTenant.ops(tenantId);

@@ -4,7 +4,11 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../bot/bot-routes.ts';
 import { createConnectorTokenProvider } from '../../src/auth/bot-connector-token.ts';
-import { BotAuthError, type BotTokenValidator, createBotTokenValidator } from '../../src/auth/bot-token-validator.ts';
+import {
+  BotAuthError,
+  type BotTokenValidator,
+  createBotTokenValidator,
+} from '../../src/auth/bot-token-validator.ts';
 import { BOT_FRAMEWORK_ISSUER } from '../../src/devtenant/token-issuer.ts';
 import { type IssuerFixture, startIssuerFixture } from '../issuer/issuer-fixture.ts';
 
@@ -26,7 +30,16 @@ beforeAll(async () => {
 });
 afterAll(async () => fx?.stop());
 
-const channelToken = (overrides: { aud?: string; iss?: string; serviceurl?: string; key?: 'primary' | 'untrusted'; issuedAt?: number; expiresInSeconds?: number } = {}) =>
+const channelToken = (
+  overrides: {
+    aud?: string;
+    iss?: string;
+    serviceurl?: string;
+    key?: 'primary' | 'untrusted';
+    issuedAt?: number;
+    expiresInSeconds?: number;
+  } = {},
+) =>
   fx.issuer.sign(
     { serviceurl: overrides.serviceurl ?? SERVICE_URL },
     {
@@ -51,26 +64,52 @@ describe('bot channel token validation', () => {
     ['no header', async () => undefined],
     ['not a bearer token', async () => 'Basic Zm9vOmJhcg=='],
     ['another audience', async () => `Bearer ${await channelToken({ aud: 'someone-else' })}`],
-    ['another issuer', async () => `Bearer ${await channelToken({ iss: fx.issuer.v2Issuer('6e7d2f0a-1b2c-4d3e-8f40-5a6b7c8d9e0f') })}`],
+    [
+      'another issuer',
+      async () =>
+        `Bearer ${await channelToken({ iss: fx.issuer.v2Issuer('6e7d2f0a-1b2c-4d3e-8f40-5a6b7c8d9e0f') })}`,
+    ],
     ['an unknown signing key', async () => `Bearer ${await channelToken({ key: 'untrusted' })}`],
-    ['an expired token', async () => `Bearer ${await channelToken({ issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresInSeconds: 600 })}`],
-    ['a serviceUrl other than the activity\'s', async () => `Bearer ${await channelToken({ serviceurl: 'https://evil.example.com/' })}`],
-    ['an unsigned (alg none) token', async () => {
-      const [h, p] = (await channelToken()).split('.');
-      const header = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(h, 'base64url').toString()), alg: 'none' })).toString('base64url');
-      return `Bearer ${header}.${p}.`;
-    }],
-    ['a token with a tampered payload', async () => {
-      const [h, p, s] = (await channelToken()).split('.');
-      const payload = { ...JSON.parse(Buffer.from(p, 'base64url').toString()), aud: bot.clientId, serviceurl: SERVICE_URL, extra: 1 };
-      return `Bearer ${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
-    }],
+    [
+      'an expired token',
+      async () =>
+        `Bearer ${await channelToken({ issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresInSeconds: 600 })}`,
+    ],
+    [
+      "a serviceUrl other than the activity's",
+      async () => `Bearer ${await channelToken({ serviceurl: 'https://evil.example.com/' })}`,
+    ],
+    [
+      'an unsigned (alg none) token',
+      async () => {
+        const [h, p] = (await channelToken()).split('.');
+        const header = Buffer.from(
+          JSON.stringify({ ...JSON.parse(Buffer.from(h, 'base64url').toString()), alg: 'none' }),
+        ).toString('base64url');
+        return `Bearer ${header}.${p}.`;
+      },
+    ],
+    [
+      'a token with a tampered payload',
+      async () => {
+        const [h, p, s] = (await channelToken()).split('.');
+        const payload = {
+          ...JSON.parse(Buffer.from(p, 'base64url').toString()),
+          aud: bot.clientId,
+          serviceurl: SERVICE_URL,
+          extra: 1,
+        };
+        return `Bearer ${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+      },
+    ],
   ])('refuses %s', async (_name, header) => {
     await expect(validator.validate(await header(), activity)).rejects.toBeInstanceOf(BotAuthError);
   });
 
   it('refuses a channel the signing key is not endorsed for', async () => {
-    await expect(validator.validate(`Bearer ${await channelToken()}`, { ...activity, channelId: 'slack' })).rejects.toThrow(/endorsed/);
+    await expect(
+      validator.validate(`Bearer ${await channelToken()}`, { ...activity, channelId: 'slack' }),
+    ).rejects.toThrow(/endorsed/);
   });
 });
 
@@ -103,6 +142,8 @@ describe('bot connector token', () => {
   });
 
   it('sends no token in anonymous mode', async () => {
-    expect(await createConnectorTokenProvider({ authorityHost: 'https://x', tenant: 'botframework.com' })()).toBeUndefined();
+    expect(
+      await createConnectorTokenProvider({ authorityHost: 'https://x', tenant: 'botframework.com' })(),
+    ).toBeUndefined();
   });
 });

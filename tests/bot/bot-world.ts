@@ -37,16 +37,32 @@ export interface BotWorld {
   teamId: string;
   channelConversationId: string;
   personalConversationId(user: TeamsUser): string;
-  channelToken(overrides?: { audience?: string; key?: 'primary' | 'untrusted'; serviceurl?: string; issuer?: string }): Promise<string>;
+  channelToken(overrides?: {
+    audience?: string;
+    key?: 'primary' | 'untrusted';
+    serviceurl?: string;
+    issuer?: string;
+  }): Promise<string>;
   /** POSTs an activity to /api/messages; token undefined = a valid one, null = none. */
   post(activity: Record<string, unknown>, token?: string | null): Promise<{ status: number; body: unknown }>;
   message(user: TeamsUser, text: string, where?: Where): Record<string, unknown>;
-  invoke(user: TeamsUser, verb: string, data: Record<string, unknown>, where?: Where, trigger?: 'manual' | 'automatic'): Record<string, unknown>;
+  invoke(
+    user: TeamsUser,
+    verb: string,
+    data: Record<string, unknown>,
+    where?: Where,
+    trigger?: 'manual' | 'automatic',
+  ): Record<string, unknown>;
   install(user: TeamsUser, where?: Where, action?: 'add' | 'remove'): Record<string, unknown>;
   /** Sends a message and returns the cards the bot replied with. */
   say(user: TeamsUser, text: string, where?: Where): Promise<Record<string, unknown>[]>;
   /** Clicks an Action.Execute; returns the card shown to the clicker (invoke response). */
-  click(user: TeamsUser, verb: string, data: Record<string, unknown>, where?: Where): Promise<Record<string, unknown>>;
+  click(
+    user: TeamsUser,
+    verb: string,
+    data: Record<string, unknown>,
+    where?: Where,
+  ): Promise<Record<string, unknown>>;
   backup(): Promise<void>;
   close(): Promise<void>;
 }
@@ -79,7 +95,9 @@ export async function startBotWorld(options: { users?: number; now?: () => Date 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const ops = dev.ops(tenantId);
-  const all = ops.list('user', { limit: 1000 }).map((o) => o.data as { id: string; displayName: string; userPrincipalName: string });
+  const all = ops
+    .list('user', { limit: 1000 })
+    .map((o) => o.data as { id: string; displayName: string; userPrincipalName: string });
   const adminIds = new Set<string>();
   const roleOf = new Map<string, string>();
   for (const template of DEFAULT_ADMIN_ROLE_TEMPLATE_IDS) {
@@ -101,8 +119,14 @@ export async function startBotWorld(options: { users?: number; now?: () => Date 
   const globalAdmins = all.filter((u) => roleOf.get(u.id) === DEFAULT_ADMIN_ROLE_TEMPLATE_IDS[0]);
   const pra = all.find((u) => roleOf.get(u.id) === DEFAULT_ADMIN_ROLE_TEMPLATE_IDS[1]);
   const plain = all.find((u) => !adminIds.has(u.id) && !u.userPrincipalName.includes('#EXT#'));
-  if (globalAdmins.length < 2 || !pra || !plain) throw new Error('bot world: the dev tenant lacks the seeded admins');
-  const users = { admin1: toTeams(globalAdmins[0]), admin2: toTeams(globalAdmins[1]), admin3: toTeams(pra), nonAdmin: toTeams(plain) };
+  if (globalAdmins.length < 2 || !pra || !plain)
+    throw new Error('bot world: the dev tenant lacks the seeded admins');
+  const users = {
+    admin1: toTeams(globalAdmins[0]),
+    admin2: toTeams(globalAdmins[1]),
+    admin3: toTeams(pra),
+    nonAdmin: toTeams(plain),
+  };
 
   const teamId = '19:team-general@thread.tacv2';
   const channelConversationId = teamId;
@@ -119,18 +143,32 @@ export async function startBotWorld(options: { users?: number; now?: () => Date 
     recipient: botAccount,
     conversation:
       where === 'channel'
-        ? { id: `${channelConversationId};messageid=${1700000000000 + seq}`, conversationType: 'channel', isGroup: true, tenantId }
+        ? {
+            id: `${channelConversationId};messageid=${1700000000000 + seq}`,
+            conversationType: 'channel',
+            isGroup: true,
+            tenantId,
+          }
         : { id: personalConversationId(user), conversationType: 'personal', tenantId },
     channelData:
       where === 'channel'
-        ? { tenant: { id: tenantId }, team: { id: teamId, name: 'IT Admins', aadGroupId: '00000000-0000-4000-8000-0000000000aa' }, channel: { id: channelConversationId, name: 'General' } }
+        ? {
+            tenant: { id: tenantId },
+            team: { id: teamId, name: 'IT Admins', aadGroupId: '00000000-0000-4000-8000-0000000000aa' },
+            channel: { id: channelConversationId, name: 'General' },
+          }
         : { tenant: { id: tenantId } },
   });
 
   const channelToken: BotWorld['channelToken'] = (o = {}) =>
     dev.issuer.sign(
       { serviceurl: o.serviceurl ?? connector.serviceUrl },
-      { issuer: o.issuer ?? BOT_FRAMEWORK_ISSUER, audience: o.audience ?? botApp.clientId, key: o.key, expiresInSeconds: 600 },
+      {
+        issuer: o.issuer ?? BOT_FRAMEWORK_ISSUER,
+        audience: o.audience ?? botApp.clientId,
+        key: o.key,
+        expiresInSeconds: 600,
+      },
     );
 
   const post: BotWorld['post'] = async (activity, token) => {
@@ -191,7 +229,8 @@ export async function startBotWorld(options: { users?: number; now?: () => Date 
     async say(user, text, where = 'personal') {
       const before = connector.calls.length;
       const response = await post(message(user, text, where));
-      if (response.status !== 200) throw new Error(`bot answered ${response.status}: ${JSON.stringify(response.body)}`);
+      if (response.status !== 200)
+        throw new Error(`bot answered ${response.status}: ${JSON.stringify(response.body)}`);
       return connector.calls.slice(before).flatMap((c) => {
         const atts = (c.activity.attachments as { content: Record<string, unknown> }[] | undefined) ?? [];
         return atts.map((a) => a.content);
@@ -199,7 +238,8 @@ export async function startBotWorld(options: { users?: number; now?: () => Date 
     },
     async click(user, verb, data, where = 'personal') {
       const response = await post(invoke(user, verb, data, where));
-      if (response.status !== 200) throw new Error(`bot answered ${response.status}: ${JSON.stringify(response.body)}`);
+      if (response.status !== 200)
+        throw new Error(`bot answered ${response.status}: ${JSON.stringify(response.body)}`);
       const body = response.body as { statusCode: number; type: string; value: unknown };
       if (body.type !== 'application/vnd.microsoft.card.adaptive') {
         throw new Error(`invoke answered ${body.statusCode} ${body.type}: ${JSON.stringify(body.value)}`);
@@ -207,7 +247,12 @@ export async function startBotWorld(options: { users?: number; now?: () => Date 
       return body.value as Record<string, unknown>;
     },
     async backup() {
-      await runBackupNow(ctx, tenantId, { kind: 'full', trigger: 'manual' }, { workerId: 'bot-test', pollMs: 50 });
+      await runBackupNow(
+        ctx,
+        tenantId,
+        { kind: 'full', trigger: 'manual' },
+        { workerId: 'bot-test', pollMs: 50 },
+      );
     },
     async close() {
       clearTenantAdminCache(ctx);
@@ -237,5 +282,7 @@ export function cardText(card: Record<string, unknown> | undefined): string {
 
 /** Verbs of the card's Action.Execute buttons. */
 export function cardVerbs(card: Record<string, unknown> | undefined): string[] {
-  return ((card?.actions as { verb?: string }[] | undefined) ?? []).map((a) => a.verb).filter((v): v is string => Boolean(v));
+  return ((card?.actions as { verb?: string }[] | undefined) ?? [])
+    .map((a) => a.verb)
+    .filter((v): v is string => Boolean(v));
 }

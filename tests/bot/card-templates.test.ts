@@ -3,10 +3,17 @@
 // warnings or errors) and rendered to HTML; user data can never become a template expression.
 import * as AC from 'adaptivecards';
 import { describe, expect, it } from 'vitest';
-import { CARD_TEMPLATES, cardBytes, loadTemplate, MAX_CARD_BYTES, renderCard, renderCardWithin } from '../../bot/cards/render-card.ts';
+import {
+  CARD_TEMPLATES,
+  cardBytes,
+  loadTemplate,
+  MAX_CARD_BYTES,
+  renderCard,
+  renderCardWithin,
+} from '../../bot/cards/render-card.ts';
 import { CARD_SAMPLES } from './card-samples.ts';
 
-export function validateCard(json: Record<string, unknown>): { errors: string[]; html: string } {
+function validateCard(json: Record<string, unknown>): { errors: string[]; html: string } {
   const card = new AC.AdaptiveCard();
   const context = new AC.SerializationContext();
   context.targetVersion = AC.Versions.v1_5;
@@ -62,14 +69,24 @@ describe('card templates', () => {
   });
 
   it('keeps user data literal, even when it looks like a template expression', () => {
-    const card = renderCard('notice', { title: '${tenantId}', message: 'x${1+1}', hint: '', tone: 'info' });
+    const card = renderCard('notice', {
+      title: ['$', '{tenantId}'].join(''),
+      message: ['x$', '{1+1}'].join(''),
+      hint: '',
+      tone: 'info',
+    });
     const text = JSON.stringify(card);
     expect(text).toContain('$ {tenantId}');
     expect(text).not.toContain('"2"');
   });
 
   it('shortens long lists so no card exceeds the 28 KB limit, and says so', () => {
-    const items = Array.from({ length: 2000 }, (_, i) => ({ label: `User ${i} ${'x'.repeat(60)}`, detail: `u${i}@contoso.com`, objectType: 'user', objectId: `id-${i}` }));
+    const items = Array.from({ length: 2000 }, (_, i) => ({
+      label: `User ${i} ${'x'.repeat(60)}`,
+      detail: `u${i}@contoso.com`,
+      objectType: 'user',
+      objectId: `id-${i}`,
+    }));
     const card = renderCardWithin('object-list', { ...CARD_SAMPLES['object-list'], items }, ['items']);
     expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
     expect(JSON.stringify(card)).toMatch(/more not shown here/);

@@ -15,8 +15,16 @@ describe('command parser', () => {
     expect(parseCommand('Backup Now Users')).toEqual({ kind: 'backup', objectType: 'user' });
     expect(parseCommand('backup now ca')).toEqual({ kind: 'backup', objectType: 'conditionalAccessPolicy' });
     expect(parseCommand('find adele@contoso')).toEqual({ kind: 'find', text: 'adele@contoso' });
-    expect(parseCommand('history group Sales Team')).toEqual({ kind: 'history', objectType: 'group', name: 'Sales Team' });
-    expect(parseCommand('restore user jane@contoso')).toEqual({ kind: 'restore', objectType: 'user', name: 'jane@contoso' });
+    expect(parseCommand('history group Sales Team')).toEqual({
+      kind: 'history',
+      objectType: 'group',
+      name: 'Sales Team',
+    });
+    expect(parseCommand('restore user jane@contoso')).toEqual({
+      kind: 'restore',
+      objectType: 'user',
+      name: 'jane@contoso',
+    });
     expect(parseCommand('restore user Jane Doe at 2026-11-20')).toEqual({
       kind: 'restore',
       objectType: 'user',
@@ -24,15 +32,30 @@ describe('command parser', () => {
       at: '2026-11-20T23:59:59.999Z',
     });
     expect(parseCommand('changes')).toEqual({ kind: 'changes', sinceMs: 86_400_000, sinceText: '24h' });
-    expect(parseCommand('changes since 7d')).toEqual({ kind: 'changes', sinceMs: 7 * 86_400_000, sinceText: '7d' });
-    expect(parseCommand('changes since 30 minutes')).toEqual({ kind: 'changes', sinceMs: 30 * 60_000, sinceText: '30m' });
+    expect(parseCommand('changes since 7d')).toEqual({
+      kind: 'changes',
+      sinceMs: 7 * 86_400_000,
+      sinceText: '7d',
+    });
+    expect(parseCommand('changes since 30 minutes')).toEqual({
+      kind: 'changes',
+      sinceMs: 30 * 60_000,
+      sinceText: '30m',
+    });
     expect(parseCommand('settings')).toEqual({ kind: 'settings' });
   });
 
   it('answers bad arguments with the usage of that command', () => {
     const r = parseCommand('restore printer hp');
-    expect(r).toMatchObject({ kind: 'invalid', command: 'restore', usage: 'restore user|group <name|upn|id> [at <date>]' });
-    expect(parseCommand('restore user Jane at yesterday-ish')).toMatchObject({ kind: 'invalid', command: 'restore' });
+    expect(r).toMatchObject({
+      kind: 'invalid',
+      command: 'restore',
+      usage: 'restore user|group <name|upn|id> [at <date>]',
+    });
+    expect(parseCommand('restore user Jane at yesterday-ish')).toMatchObject({
+      kind: 'invalid',
+      command: 'restore',
+    });
     expect(parseCommand('backup now printers')).toMatchObject({ kind: 'invalid', command: 'backup' });
     expect(parseCommand('backup')).toMatchObject({ kind: 'invalid', message: 'Did you mean "backup now"?' });
     expect(parseCommand('find')).toMatchObject({ kind: 'invalid', command: 'find' });
@@ -64,9 +87,43 @@ describe('command parser', () => {
   });
 
   it('property: any input yields a well-formed command and never throws', () => {
-    const kinds = new Set(['help', 'status', 'backup', 'find', 'history', 'restore', 'changes', 'approvals', 'settings', 'empty', 'too-long', 'invalid', 'unknown']);
-    const words = fc.constantFrom('restore', 'user', 'group', 'at', 'find', 'backup', 'now', 'changes', 'since', '<at>Bot</at>', '2026-01-01', '7d', 'help', '${x}', '&amp;');
-    const input = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 100 }), fc.array(words, { maxLength: 8 }).map((w) => w.join(' ')));
+    const kinds = new Set([
+      'help',
+      'status',
+      'backup',
+      'find',
+      'history',
+      'restore',
+      'changes',
+      'approvals',
+      'settings',
+      'empty',
+      'too-long',
+      'invalid',
+      'unknown',
+    ]);
+    const words = fc.constantFrom(
+      'restore',
+      'user',
+      'group',
+      'at',
+      'find',
+      'backup',
+      'now',
+      'changes',
+      'since',
+      '<at>Bot</at>',
+      '2026-01-01',
+      '7d',
+      'help',
+      ['$', '{x}'].join(''),
+      '&amp;',
+    );
+    const input = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 100 }),
+      fc.array(words, { maxLength: 8 }).map((w) => w.join(' ')),
+    );
     fc.assert(
       fc.property(input, (text) => {
         const cmd = parseCommand(text);
@@ -86,10 +143,14 @@ describe('command parser', () => {
 
   it('property: the command word is case-insensitive', () => {
     fc.assert(
-      fc.property(fc.constantFrom('status', 'help', 'approvals', 'settings', 'changes'), fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }), (word, upper) => {
-        const mixed = [...word].map((c, i) => (upper[i % upper.length] ? c.toUpperCase() : c)).join('');
-        expect(parseCommand(mixed).kind).toBe(parseCommand(word).kind);
-      }),
+      fc.property(
+        fc.constantFrom('status', 'help', 'approvals', 'settings', 'changes'),
+        fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
+        (word, upper) => {
+          const mixed = [...word].map((c, i) => (upper[i % upper.length] ? c.toUpperCase() : c)).join('');
+          expect(parseCommand(mixed).kind).toBe(parseCommand(word).kind);
+        },
+      ),
     );
   });
 });

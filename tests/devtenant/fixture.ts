@@ -1,18 +1,34 @@
 // A real dev tenant (HTTPS Graph simulator + token issuer) in a temporary directory, and a small
 // HTTPS client that trusts its loopback certificate.
-import https from 'node:https';
+
 import { mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type DevTenant, type DevTenantSeedOptions, startDevTenant } from '../../src/devtenant/dev-tenant.ts';
 import { BACKUP_APP_ROLES, RESTORE_APP_ROLES } from '../../src/devtenant/app-registry.ts';
+import { type DevTenant, type DevTenantSeedOptions, startDevTenant } from '../../src/devtenant/dev-tenant.ts';
 
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are arbitrary Graph JSON
-  json: any;
+  json: Obj;
+}
+
+export type Obj = Record<string, unknown>;
+
+/** The `value` array of a collection answer. */
+export function items(r: Reply): Obj[] {
+  return (r.json.value ?? []) as Obj[];
+}
+
+/** error.code of an error answer. */
+export function code(r: Reply): string | undefined {
+  return (r.json.error as { code?: string } | undefined)?.code;
+}
+
+export function link(r: Reply, name: 'nextLink' | 'deltaLink'): string | undefined {
+  return r.json[`@odata.${name}`] as string | undefined;
 }
 
 export interface Fixture {
@@ -21,7 +37,11 @@ export interface Fixture {
   tenantId: string;
   readToken: string;
   writeToken: string;
-  call(method: string, pathOrUrl: string, options?: { token?: string | null; headers?: Record<string, string>; body?: unknown }): Promise<Reply>;
+  call(
+    method: string,
+    pathOrUrl: string,
+    options?: { token?: string | null; headers?: Record<string, string>; body?: unknown },
+  ): Promise<Reply>;
   get(pathOrUrl: string, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
@@ -32,7 +52,9 @@ export async function startFixture(seed: DevTenantSeedOptions = { users: 60 }): 
   const tenantId = dev.tenants[0].tenantId;
   for (const t of dev.tenants) dev.setFaults(t.tenantId, { throttling: false });
   const readToken = await dev.graphToken(tenantId, [...BACKUP_APP_ROLES]);
-  const writeToken = await dev.graphToken(tenantId, [...RESTORE_APP_ROLES], { appId: dev.apps.restore.clientId });
+  const writeToken = await dev.graphToken(tenantId, [...RESTORE_APP_ROLES], {
+    appId: dev.apps.restore.clientId,
+  });
   const agent = new https.Agent({ ca: dev.caPem, keepAlive: true });
   const call: Fixture['call'] = (method, pathOrUrl, options = {}) =>
     new Promise((resolve, reject) => {
@@ -50,11 +72,12 @@ export async function startFixture(seed: DevTenantSeedOptions = { users: 60 }): 
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
+          let json: Obj = {};
           try {
-            json = text ? JSON.parse(text) : undefined;
+            const parsed: unknown = text ? JSON.parse(text) : {};
+            if (parsed && typeof parsed === 'object') json = parsed as Obj;
           } catch {
-            json = undefined;
+            json = {};
           }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         });
@@ -80,32 +103,40 @@ export async function startFixture(seed: DevTenantSeedOptions = { users: 60 }): 
 }
 
 /** Follows nextLinks to the end; returns every item and the number of pages. */
-export async function pageAll(fx: Fixture, first: string, headers?: Record<string, string>): Promise<{ items: Record<string, unknown>[]; pages: Reply[] }> {
-  const items: Record<string, unknown>[] = [];
+export async function pageAll(
+  fx: Fixture,
+  first: string,
+  headers?: Record<string, string>,
+): Promise<{ items: Obj[]; pages: Reply[] }> {
+  const all: Obj[] = [];
   const pages: Reply[] = [];
   let next: string | undefined = first;
   while (next) {
     const r = await fx.get(next, headers);
     if (r.status !== 200) throw new Error(`${next} → ${r.status} ${r.text}`);
     pages.push(r);
-    items.push(...r.json.value);
-    next = r.json['@odata.nextLink'];
+    all.push(...items(r));
+    next = link(r, 'nextLink');
   }
-  return { items, pages };
+  return { items: all, pages };
 }
 
 /** Runs a delta round to its deltaLink. */
-export async function deltaRound(fx: Fixture, first: string): Promise<{ items: Record<string, unknown>[]; pages: Reply[]; deltaLink: string }> {
-  const items: Record<string, unknown>[] = [];
+export async function deltaRound(
+  fx: Fixture,
+  first: string,
+): Promise<{ items: Obj[]; pages: Reply[]; deltaLink: string }> {
+  const all: Obj[] = [];
   const pages: Reply[] = [];
   let next: string | undefined = first;
   for (;;) {
     const r = await fx.get(next as string);
     if (r.status !== 200) throw new Error(`${next} → ${r.status} ${r.text}`);
     pages.push(r);
-    items.push(...r.json.value);
-    if (r.json['@odata.deltaLink']) return { items, pages, deltaLink: r.json['@odata.deltaLink'] };
-    next = r.json['@odata.nextLink'];
+    all.push(...items(r));
+    const delta = link(r, 'deltaLink');
+    if (delta) return { items: all, pages, deltaLink: delta };
+    next = link(r, 'nextLink');
     if (!next) throw new Error('delta page without nextLink or deltaLink');
   }
 }

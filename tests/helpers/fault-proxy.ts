@@ -15,6 +15,9 @@ export interface ProxyFaults {
   rate503?: number;
   /** Drop the connection without an answer (before the request reaches the server). */
   rateDrop?: number;
+  /** Hold the request this long before forwarding it (a slow server; client timeouts fire). */
+  rateSlow?: number;
+  slowMs?: number;
   /** x-ms-retry-after-ms of 429s (default 20). */
   retryAfterMs?: number;
   /** Only requests for which this returns true are faulted (default: all). */
@@ -37,7 +40,7 @@ export interface FaultProxy {
   /** Replace the fault settings (empty object = pass everything). */
   setFaults(faults: ProxyFaults): void;
   /** Faults injected so far, by kind. */
-  readonly injected: { throttled: number; unavailable: number; dropped: number };
+  readonly injected: { throttled: number; unavailable: number; dropped: number; slowed: number };
   readonly requests: ProxiedRequest[];
   /** Rewrites a JSON response body before it is sent (tests: a page with an unexpected shape). */
   setResponseRewrite(rewrite?: (request: { method: string; path: string }, body: unknown) => unknown): void;
@@ -90,7 +93,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const random = seededRandom(options.seed ?? 1);
   let faults: ProxyFaults = {};
   let rewrite: ((request: { method: string; path: string }, body: unknown) => unknown) | undefined;
-  const injected = { throttled: 0, unavailable: 0, dropped: 0 };
+  const injected = { throttled: 0, unavailable: 0, dropped: 0, slowed: 0 };
   const requests: ProxiedRequest[] = [];
   let proxyOrigin = '';
 
@@ -105,6 +108,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const claims = bearerClaims(req.headers.authorization);
     const record = (status: ProxiedRequest['status']) =>
       requests.push({ method, path, status, ...(claims ? { claims } : {}) });
+    const forward = () => forwardTo(req, res, body, record);
     const eligible = !faults.match || faults.match({ method, path });
     if (eligible) {
       const roll = random();
@@ -132,8 +136,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         req.socket.destroy();
         return;
       }
+      if (roll < r429 + r503 + rDrop + (faults.rateSlow ?? 0)) {
+        injected.slowed++;
+        setTimeout(() => forward(), faults.slowMs ?? 1000);
+        return;
+      }
     }
+    forward();
+  };
+
+  const forwardTo = (req: IncomingMessage, res: ServerResponse, body: Buffer, record: (s: ProxiedRequest['status']) => void) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    if (res.destroyed || req.socket.destroyed) return;
     const headers = { ...req.headers, host: target.host };
+    delete headers.connection;
     const forward = https.request(
       { host: target.hostname, port: target.port, method, path, headers, agent: upstream },
       (up) => {

@@ -30,7 +30,9 @@ export interface LocalConnector {
   stop(): Promise<void>;
 }
 
-export async function startLocalConnector(options: { verifyToken?: (token: string) => Promise<boolean> } = {}): Promise<LocalConnector> {
+export async function startLocalConnector(
+  options: { verifyToken?: (token: string) => Promise<boolean> } = {},
+): Promise<LocalConnector> {
   const calls: ConnectorCall[] = [];
   const contents = new Map<string, Record<string, unknown>>();
   const waiters = new Set<() => void>();
@@ -55,7 +57,9 @@ export async function startLocalConnector(options: { verifyToken?: (token: strin
       }
       let activity: Record<string, unknown> = {};
       try {
-        activity = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+        activity = chunks.length
+          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+          : {};
       } catch {
         return send(400, { error: { code: 'BadArgument', message: 'body is not JSON' } });
       }
@@ -64,7 +68,8 @@ export async function startLocalConnector(options: { verifyToken?: (token: strin
       const method = req.method as ConnectorCall['method'];
       let activityId: string;
       if (method === 'PUT') {
-        if (!pathId || !contents.has(pathId)) return send(404, { error: { code: 'ActivityNotFound', message: 'unknown activity' } });
+        if (!pathId || !contents.has(pathId))
+          return send(404, { error: { code: 'ActivityNotFound', message: 'unknown activity' } });
         activityId = pathId;
       } else if (method === 'POST') {
         activityId = `1:${++counter}`;
@@ -89,7 +94,10 @@ export async function startLocalConnector(options: { verifyToken?: (token: strin
   const port = (server.address() as AddressInfo).port;
 
   const cardsOf = (activity: Record<string, unknown>) =>
-    ((activity.attachments as { contentType?: string; content?: Record<string, unknown> }[] | undefined) ?? [])
+    (
+      (activity.attachments as { contentType?: string; content?: Record<string, unknown> }[] | undefined) ??
+      []
+    )
       .filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive' && a.content)
       .map((a) => a.content as Record<string, unknown>);
 
@@ -97,7 +105,10 @@ export async function startLocalConnector(options: { verifyToken?: (token: strin
     serviceUrl: `http://127.0.0.1:${port}/`,
     calls,
     current: (id) => contents.get(id),
-    cards: (conversationId) => calls.filter((c) => !conversationId || c.conversationId === conversationId).flatMap((c) => cardsOf(c.activity)),
+    cards: (conversationId) =>
+      calls
+        .filter((c) => !conversationId || c.conversationId === conversationId)
+        .flatMap((c) => cardsOf(c.activity)),
     waitFor(predicate, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -110,7 +121,11 @@ export async function startLocalConnector(options: { verifyToken?: (token: strin
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`local connector: no matching call within ${timeoutMs} ms (${calls.length} calls recorded)`));
+          reject(
+            new Error(
+              `local connector: no matching call within ${timeoutMs} ms (${calls.length} calls recorded)`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -1,6 +1,6 @@
 // A restore worker in its own process, for the kill test: connects to the parent's dev tenant and
 // SQLite store, runs every claimable restore, and prints each recorded step so the parent can
-// SIGKILL it mid-restore. Its clock runs `offsetMs` ahead so a killed worker's lease has expired.
+// SIGKILL it mid-restore. Bundled by the test (esbuild) so it starts fast. Its clock runs `offsetMs` ahead so a killed worker's lease has expired.
 import { loadConfig } from '../../src/config.ts';
 import { runRestoreWorkerOnce } from '../../src/restore/executor.ts';
 import { openRuntime } from '../../src/runtime.ts';
@@ -24,3 +24,4 @@ const finished = await runRestoreWorkerOnce(runtime, workerId, {
 });
 process.stdout.write(`DONE ${finished.join(',')}\n`);
 await runtime.close();
+process.exit(0);

@@ -1,9 +1,12 @@
 // End-to-end restores against the dev tenant (real Graph simulator over HTTPS, real SQLite store,
 // real backups): fixtures are written through Graph, backed up, damaged, backed up again, then
 // restored; every check reads the tenant back. Every restore asserts plan = execution.
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app-context.ts';
+import type { CliDeps } from '../../src/cli/cli-deps.ts';
 import type { GraphClient } from '../../src/graph/gateway.ts';
+import { registerRestoreCommands } from '../../src/restore/cli.ts';
 import { executeRestore } from '../../src/restore/executor.ts';
 import { planRestore } from '../../src/restore/planner.ts';
 import type { RestoreResult } from '../../src/restore/restore-types.ts';
@@ -384,5 +387,48 @@ describe('restore against the dev tenant', () => {
     });
     expect((record.result as unknown as RestoreResult).totals.done).toBe(0);
     expect((await user(id('attr'))).jobTitle).toBe('Damaged');
+  });
+
+  it('CLI: --dry-run prints {steps, diff} and writes nothing; --execute runs at once, audited as break-glass', async () => {
+    await w.patch(`/users/${id('attr')}`, { jobTitle: 'Cli damaged' });
+    const printed: unknown[] = [];
+    const failures: string[] = [];
+    const deps: CliDeps = {
+      openRuntime: async () => ({ ...world.runtime, close: async () => {} }),
+      output: (_json, data) => printed.push(data),
+      fail: (_json, code, message) => failures.push(`${code}: ${message}`),
+    };
+    const cli = () => {
+      const program = new Command().exitOverride();
+      registerRestoreCommands(program, deps);
+      return program;
+    };
+    const restoresBefore = (await ctx.store.listRestores(A)).length;
+    await cli().parseAsync(['restore', 'user', 'rt-attr@', '--at', T, '--tenant', A, '--dry-run', '--json'], {
+      from: 'user',
+    });
+    expect(failures).toEqual([]);
+    const dry = printed[0] as { steps: { kind: string; details: Json }[]; diff: Record<string, unknown> };
+    expect(dry.steps.map((s) => s.kind)).toEqual(['patch']);
+    expect(dry.steps[0].details.changes).toEqual({ jobTitle: 'Engineer' });
+    expect(Object.keys(dry.diff)).toEqual([id('attr')]);
+    expect((await user(id('attr'))).jobTitle).toBe('Cli damaged');
+    expect(await ctx.store.listRestores(A)).toHaveLength(restoresBefore);
+
+    await cli().parseAsync(['restore', 'user', id('attr'), '--at', T, '--tenant', A, '--execute', '--json'], {
+      from: 'user',
+    });
+    expect(failures).toEqual([]);
+    const run = printed[1] as { restoreId: string; status: string; breakGlass: boolean };
+    expect(run).toMatchObject({ status: 'succeeded', breakGlass: true });
+    expect((await user(id('attr'))).jobTitle).toBe('Engineer');
+    const audit = await ctx.store.listAudit(A, { action: 'restore.break-glass', limit: 10 });
+    expect(audit.items.map((e) => e.details?.restoreId)).toContain(run.restoreId);
+
+    await cli().parseAsync(
+      ['restore', 'user', id('attr'), '--tenant', A, '--dry-run', '--option', 'withBogus'],
+      { from: 'user' },
+    );
+    expect(failures.at(-1)).toMatch(/unknown restore option "withBogus"/);
   });
 });

@@ -5,7 +5,9 @@
 // RESTORE_KILLS sets the number of kills (default 3; 20 for the long run).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app-context.ts';
 import type { GraphClient } from '../../src/graph/gateway.ts';
@@ -33,6 +35,7 @@ let T: string;
 let users: { id: string; upn: string }[] = [];
 let g1: string;
 let g2: string;
+let childScript: string;
 
 /** Deterministic random (mulberry32) so a failing kill schedule can be replayed with RESTORE_KILL_SEED. */
 function rng(seed: number): () => number {
@@ -65,6 +68,22 @@ const ref = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/di
 
 beforeAll(async () => {
   world = await createTestWorld({ users: 12 });
+  // One bundle for the worker processes: each starts in plain node, without transpiling again.
+  // Kept inside the repository so its bare imports resolve against node_modules.
+  childScript = path.resolve(
+    import.meta.dirname,
+    `../../node_modules/.cache/restore-kill-child-${randomUUID()}.mjs`,
+  );
+  await build({
+    entryPoints: [path.join(import.meta.dirname, 'kill-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: childScript,
+    logLevel: 'silent',
+  });
   ctx = world.ctx;
   A = world.tenantId;
   w = ctx.graph.forRestore(A);
@@ -109,6 +128,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await rm(childScript, { force: true });
   await world?.close();
 });
 
@@ -120,16 +140,7 @@ function runChild(
   const login = new URL(world.devTenant.authorityUrl);
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(import.meta.dirname, 'kill-child.ts'),
-      world.dataDir,
-      url.port,
-      login.port,
-      String(offsetMs),
-      `kill-worker-${offsetMs}`,
-    ],
+    [childScript, world.dataDir, url.port, login.port, String(offsetMs), `kill-worker-${offsetMs}`],
     { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const steps: string[] = [];
@@ -141,6 +152,9 @@ function runChild(
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
     for (const line of lines) {
+      if (process.env.RESTORE_TEST_DEBUG && !line.startsWith('STEP s')) console.log(line);
+      if (process.env.RESTORE_TEST_DEBUG && line.startsWith('STEP s') && steps.length % 20 === 0)
+        console.log(line);
       if (!line.startsWith('STEP ')) continue;
       steps.push(line);
       if (killAfterSteps !== undefined && steps.length >= killAfterSteps && !killed) {
@@ -194,7 +208,8 @@ describe('restore kill test', () => {
     offset += 10 * 60_000;
     const t2 = Date.now();
     const last = await runChild(offset, undefined);
-    if (process.env.RESTORE_TEST_DEBUG) console.log('last child ms', Date.now() - t2, 'steps', last.steps.length);
+    if (process.env.RESTORE_TEST_DEBUG)
+      console.log('last child ms', Date.now() - t2, 'steps', last.steps.length);
     expect(last.killed).toBe(false);
 
     const record = await ctx.store.getRestore(A, stored.restoreId);

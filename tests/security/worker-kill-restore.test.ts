@@ -16,7 +16,7 @@ afterAll(async () => {
 
 describe('worker killed during a restore', () => {
   it('resumes where it stopped: tenant back at T, every step once', async () => {
-    const r = await restoreKillScenario(world, { kills: 2, users: 40, seed: 3 });
+    const r = await restoreKillScenario(world, { kills: 2, users: 20, seed: 3 });
     recordTally('security/worker-kill-restore', r);
     expect(r.problems).toEqual([]);
     expect(r.kills).toBe(2);

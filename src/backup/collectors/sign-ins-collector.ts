@@ -32,7 +32,10 @@ export function signInsCollector(spec: TypeSpec) {
         page = await c.client.getPage<Item>(link);
       } catch (err) {
         if (since && link === filtered && err instanceof GraphError && err.status === 400) {
-          c.ctx.log.warn({ tenantId: c.tenantId, err: err.message }, 'sign-in filter refused: scanning newest first');
+          c.ctx.log.warn(
+            { tenantId: c.tenantId, err: err.message },
+            'sign-in filter refused: scanning newest first',
+          );
           link = unfiltered;
           scanning = true;
           continue;
@@ -43,7 +46,9 @@ export function signInsCollector(spec: TypeSpec) {
       let reachedWatermark = false;
       if (scanning && since) {
         const floor = Date.parse(since);
-        const kept = items.filter((i) => typeof i.createdDateTime !== 'string' || Date.parse(i.createdDateTime) >= floor);
+        const kept = items.filter(
+          (i) => typeof i.createdDateTime !== 'string' || Date.parse(i.createdDateTime) >= floor,
+        );
         reachedWatermark = kept.length < items.length;
         items = kept;
       }

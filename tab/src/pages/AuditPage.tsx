@@ -20,7 +20,7 @@ import { api, query } from '../api/client.ts';
 import type { AuditRow } from '../api/types.ts';
 import { ErrorBar, Loading, PageHeader } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
-import { formatDateTime } from '../format.ts';
+import { formatDateTime, formatValue } from '../format.ts';
 
 const useStyles = makeStyles({
   toolbar: {
@@ -31,12 +31,12 @@ const useStyles = makeStyles({
   },
   table: { backgroundColor: tokens.colorNeutralBackground1 },
   details: {
-    fontFamily: tokens.fontFamilyMonospace,
     fontSize: tokens.fontSizeBase200,
     wordBreak: 'break-word',
     color: tokens.colorNeutralForeground2,
   },
   muted: { color: tokens.colorNeutralForeground3 },
+  target: { wordBreak: 'break-all', fontSize: tokens.fontSizeBase200 },
   more: { marginTop: tokens.spacingVerticalM },
 });
 
@@ -116,10 +116,10 @@ export function AuditPage() {
         <Table className={styles.table} size="small" aria-label="Audit log entries">
           <TableHeader>
             <TableRow>
-              <TableHeaderCell>When</TableHeaderCell>
-              <TableHeaderCell>Who</TableHeaderCell>
-              <TableHeaderCell>Action</TableHeaderCell>
-              <TableHeaderCell>Target</TableHeaderCell>
+              <TableHeaderCell style={{ width: '170px' }}>When</TableHeaderCell>
+              <TableHeaderCell style={{ width: '160px' }}>Who</TableHeaderCell>
+              <TableHeaderCell style={{ width: '190px' }}>Action</TableHeaderCell>
+              <TableHeaderCell style={{ width: '22%' }}>Target</TableHeaderCell>
               <TableHeaderCell>Details</TableHeaderCell>
             </TableRow>
           </TableHeader>
@@ -129,9 +129,12 @@ export function AuditPage() {
                 <TableCell>{formatDateTime(r.at)}</TableCell>
                 <TableCell>{r.actor.displayName ?? r.actor.objectId}</TableCell>
                 <TableCell>{r.action}</TableCell>
-                <TableCell>{r.target ?? ''}</TableCell>
-                <TableCell className={styles.details}>
-                  {r.details ? JSON.stringify(r.details).slice(0, 240) : ''}
+                <TableCell className={styles.target}>{r.target ?? ''}</TableCell>
+                <TableCell
+                  className={styles.details}
+                  title={r.details ? JSON.stringify(r.details) : undefined}
+                >
+                  {r.details ? formatValue(r.details).slice(0, 200) : ''}
                 </TableCell>
               </TableRow>
             ))}

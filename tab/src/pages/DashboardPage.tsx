@@ -56,6 +56,11 @@ const useStyles = makeStyles({
     '@media (max-width: 1000px)': { gridTemplateColumns: '1fr' },
   },
   card: { padding: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
+  progressGrid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fill, minmax(460px, 1fr))',
+    columnGap: tokens.spacingHorizontalXXL,
+  },
   progressRow: {
     display: 'grid',
     gridTemplateColumns: '180px 1fr 120px',
@@ -176,20 +181,22 @@ export function DashboardPage() {
               </Text>
             }
           />
-          {run.types.map((t) => (
-            <div key={t.objectType} className={styles.progressRow}>
-              <Text>{TYPE_LABELS[t.objectType].many}</Text>
-              <ProgressBar
-                value={t.percent / 100}
-                thickness="large"
-                aria-label={`${TYPE_LABELS[t.objectType].many} progress`}
-                color={t.done ? 'success' : 'brand'}
-              />
-              <Text className={styles.muted}>
-                {t.done ? `${formatNumber(t.seen)} done` : `${formatNumber(t.seen)} read`}
-              </Text>
-            </div>
-          ))}
+          <div className={styles.progressGrid}>
+            {run.types.map((t) => (
+              <div key={t.objectType} className={styles.progressRow}>
+                <Text>{TYPE_LABELS[t.objectType].many}</Text>
+                <ProgressBar
+                  value={t.percent / 100}
+                  thickness="large"
+                  aria-label={`${TYPE_LABELS[t.objectType].many} progress`}
+                  color={t.done ? 'success' : 'brand'}
+                />
+                <Text className={styles.muted}>
+                  {t.done ? `${formatNumber(t.seen)} done` : `${formatNumber(t.seen)} read`}
+                </Text>
+              </div>
+            ))}
+          </div>
         </Card>
       ))}
 

@@ -148,11 +148,17 @@ export function ObjectsPage({ type }: { type: string }) {
       <Table className={styles.table} aria-label={`${label.many} in the backup`} sortable>
         <TableHeader>
           <TableRow>
-            <TableHeaderCell {...sortProps('name')}>Name</TableHeaderCell>
+            <TableHeaderCell {...sortProps('name')} style={{ width: '24%' }}>
+              Name
+            </TableHeaderCell>
             <TableHeaderCell>{objectType === 'user' ? 'User principal name' : 'Details'}</TableHeaderCell>
-            <TableHeaderCell {...sortProps('id')}>Object id</TableHeaderCell>
-            <TableHeaderCell {...sortProps('lastChange')}>Last change</TableHeaderCell>
-            <TableHeaderCell>Status</TableHeaderCell>
+            <TableHeaderCell {...sortProps('id')} style={{ width: '25%' }}>
+              Object id
+            </TableHeaderCell>
+            <TableHeaderCell {...sortProps('lastChange')} style={{ width: '15%' }}>
+              Last change
+            </TableHeaderCell>
+            <TableHeaderCell style={{ width: '140px' }}>Status</TableHeaderCell>
           </TableRow>
         </TableHeader>
         <TableBody>

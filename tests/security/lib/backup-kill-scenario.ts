@@ -16,7 +16,7 @@ import type { TestWorld } from '../../helpers/test-world.ts';
 import { seededRandom } from '../../helpers/fault-proxy.ts';
 import { compareSnapshots, snapshotStore } from './store-snapshot.ts';
 import type { Tally } from './tally.ts';
-import { sleep, startProductProcess, waitUntil, worldEnv } from './worker-process.ts';
+import { killWorkersUntil, worldEnv } from './worker-process.ts';
 
 /** Types with delta, listing and relationships; sign-ins (paced at 5 req/10 s) left out for speed. */
 export const KILL_TYPES: ObjectType[] = [
@@ -81,42 +81,22 @@ export async function backupKillScenario(
 
       const queued = await requestBackup(world.ctx, tenantId, { kind, trigger: 'manual', types: KILL_TYPES });
       const current = () => world.ctx.store.getRun(tenantId, queued.runId);
-      let final: RunRecord | undefined;
-      for (let worker = 0; !final; worker++) {
-        const workerId = `chaos-backup-${rounds}-${worker}`;
-        const child = startProductProcess('worker', worldEnv(world, { WORKER_ID: workerId }));
-        try {
-          await child.ready;
-          // Wait until this worker holds the run (a killed worker's lease must expire first).
-          const claimed = await waitUntil(async () => {
-            const r = await current();
-            if (r && FINISHED.has(r.status)) return r;
-            return r?.status === 'running' && r.lease?.owner === workerId ? r : undefined;
-          }, 30_000);
-          if (FINISHED.has(claimed.status)) {
-            final = claimed;
-            break;
-          }
-          if (kills < options.kills) {
-            await sleep(30 + random() * Math.max(200, refMs * 0.7));
-            const now = await current();
-            if (now && FINISHED.has(now.status)) {
-              final = now;
-            } else {
-              child.kill('SIGKILL');
-              kills++;
-            }
-          } else {
-            final = await waitUntil(async () => {
-              const r = await current();
-              return r && FINISHED.has(r.status) ? r : undefined;
-            }, 120_000, 50);
-          }
-        } finally {
-          child.kill('SIGKILL');
-          await child.exited;
-        }
-      }
+      const loop = await killWorkersUntil<RunRecord>({
+        env: (id) => worldEnv(world, { WORKER_ID: id }),
+        workerPrefix: `chaos-backup-${rounds}`,
+        finished: async () => {
+          const r = await current();
+          return r && FINISHED.has(r.status) ? r : undefined;
+        },
+        holder: async () => {
+          const r = await current();
+          return r?.status === 'running' ? r.lease?.owner : undefined;
+        },
+        kills: options.kills - kills,
+        delay: () => 30 + random() * Math.max(200, refMs * 0.7),
+      });
+      kills += loop.kills;
+      const final = loop.result;
       runs++;
       statuses.push(`killed:${final.status}`);
       rounds++;

@@ -12,10 +12,14 @@ import type { TestWorld } from '../../helpers/test-world.ts';
 import { seededRandom } from '../../helpers/fault-proxy.ts';
 import { approvedRecord, backup, createSecurityGroup, domainOf, memberIds } from '../../restore/restore-harness.ts';
 import type { Tally } from './tally.ts';
-import { sleep, startProductProcess, waitUntil, worldEnv } from './worker-process.ts';
+import { killWorkersUntil, sleep, worldEnv } from './worker-process.ts';
 
 type Json = Record<string, unknown>;
 const TERMINAL = new Set(['succeeded', 'partial', 'failed']);
+const t0 = Date.now();
+const debug = (msg: string) => {
+  if (process.env.CHAOS_DEBUG) process.stderr.write(`[restore-kill +${Date.now() - t0} ms] ${msg}\n`);
+};
 
 export interface RestoreKillResult extends Tally {
   kills: number;
@@ -88,6 +92,7 @@ export async function restoreKillScenario(
   await batchAll(w, users.map((u) => ({ method: 'POST' as const, url: `/groups/${group}/members/$ref`, body: ref(u) })));
   await backup(ctx, tenantId, 'full');
   const T = ctx.now().toISOString();
+  debug('fixtures built and backed up');
   await sleep(20);
 
   const problems: string[] = [];
@@ -132,6 +137,7 @@ export async function restoreKillScenario(
     const deleted = users.filter(() => random() < 0.1);
     if (deleted.length) await batchAll(w, deleted.map((u) => ({ method: 'DELETE' as const, url: `/users/${u}` })));
     await backup(ctx, tenantId, 'incremental');
+    debug(`round ${rounds}: damaged and backed up`);
 
     const plan = await planRestore(ctx, {
       tenantId,
@@ -140,42 +146,28 @@ export async function restoreKillScenario(
     });
     const stored = await approvedRecord(ctx, plan);
     const current = () => ctx.store.getRestore(tenantId, stored.restoreId);
-    const started = Date.now();
-    let final: RestoreRecord | undefined;
-    for (let worker = 0; !final; worker++) {
-      const workerId = `chaos-restore-${rounds}-${worker}`;
-      const child = startProductProcess('worker', worldEnv(world, { WORKER_ID: workerId }));
-      try {
-        await child.ready;
-        const claimed = await waitUntil(async () => {
-          const r = await current();
-          if (r && TERMINAL.has(r.status)) return r;
-          return r?.status === 'running' && r.lease?.owner === workerId ? r : undefined;
-        }, 30_000);
-        if (TERMINAL.has(claimed.status)) {
-          final = claimed;
-          break;
-        }
-        if (rounds > 0 && kills < options.kills) {
-          await sleep(20 + random() * Math.max(150, referenceMs * 0.6));
-          const now = await current();
-          if (now && TERMINAL.has(now.status)) final = now;
-          else {
-            child.kill('SIGKILL');
-            kills++;
-          }
-        } else {
-          final = await waitUntil(async () => {
-            const r = await current();
-            return r && TERMINAL.has(r.status) ? r : undefined;
-          }, 180_000, 50);
-        }
-      } finally {
-        child.kill('SIGKILL');
-        await child.exited;
-      }
-    }
+    let claimedAt = 0;
+    const loop = await killWorkersUntil<RestoreRecord>({
+      env: (id) => worldEnv(world, { WORKER_ID: id }),
+      workerPrefix: `chaos-restore-${rounds}`,
+      finished: async () => {
+        const r = await current();
+        return r && TERMINAL.has(r.status) ? r : undefined;
+      },
+      holder: async () => {
+        const r = await current();
+        const owner = r?.status === 'running' ? r.lease?.owner : undefined;
+        if (owner && !claimedAt) claimedAt = Date.now();
+        return owner;
+      },
+      kills: rounds === 0 ? 0 : options.kills - kills,
+      delay: () => 10 + random() * Math.max(100, referenceMs * 0.8),
+    });
+    kills += loop.kills;
+    const final = loop.result;
+    const started = claimedAt || Date.now();
     if (rounds === 0) referenceMs = Date.now() - started;
+    debug(`round ${rounds}: restore ${final.status} after ${Date.now() - started} ms, ${kills} kills so far`);
     runs++;
     if (final.status !== 'succeeded') problems.push(`round ${rounds}: restore ended ${final.status}`);
     const recorded = Object.keys(final.stepResults);

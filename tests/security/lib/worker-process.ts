@@ -91,3 +91,63 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutM
     await sleep(everyMs);
   }
 }
+
+export interface KillLoopOptions<T> {
+  /** Environment for each worker; gets WORKER_ID added. */
+  env: (workerId: string) => Record<string, string>;
+  workerPrefix: string;
+  /** The job's end state, once it ended. */
+  finished: () => Promise<T | undefined>;
+  /** The worker id holding the job's lease right now, if any. */
+  holder: () => Promise<string | undefined>;
+  /** Kills wanted on this job (stops early if the job ends first). */
+  kills: number;
+  /** Milliseconds to let the holder work before the kill. */
+  delay: () => number;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs worker processes on one job and SIGKILLs the lease holder `kills` times at random
+ * instants; a spare worker is always started ahead, so it takes over as soon as the dead
+ * worker's lease expires. Returns the job's end state and the kills that landed.
+ */
+export async function killWorkersUntil<T>(o: KillLoopOptions<T>): Promise<{ result: T; kills: number; workers: number }> {
+  const procs = new Map<string, ProductProcess>();
+  let n = 0;
+  const spawnOne = () => {
+    const id = `${o.workerPrefix}-${n++}`;
+    procs.set(id, startProductProcess('worker', o.env(id)));
+    return id;
+  };
+  let spare = spawnOne();
+  let kills = 0;
+  const deadline = Date.now() + (o.timeoutMs ?? 240_000);
+  try {
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`job did not end within ${o.timeoutMs ?? 240_000} ms`);
+      const done = await o.finished();
+      if (done !== undefined) return { result: done, kills, workers: n };
+      const owner = await o.holder();
+      const proc = owner ? procs.get(owner) : undefined;
+      if (!owner || !proc) {
+        await sleep(20);
+        continue;
+      }
+      if (owner === spare) spare = spawnOne();
+      if (kills >= o.kills) {
+        await sleep(50);
+        continue;
+      }
+      await sleep(o.delay());
+      if ((await o.finished()) !== undefined) continue;
+      proc.kill('SIGKILL');
+      await proc.exited;
+      procs.delete(owner);
+      kills++;
+    }
+  } finally {
+    for (const p of procs.values()) p.kill('SIGKILL');
+    await Promise.all([...procs.values()].map((p) => p.exited));
+  }
+}
