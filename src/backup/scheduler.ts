@@ -51,7 +51,15 @@ export async function scheduleTenant(ctx: AppContext, settings: TenantSettings):
   const fullDue =
     fullSlot &&
     fullSlot.toISOString() >= settings.createdAt &&
-    !recent.some((r) => r.kind === 'full' && r.createdAt >= fullSlot.toISOString());
+    !recent.some(
+      (r) =>
+        r.kind === 'full' &&
+        // Created after the slot, or a queued incremental widened to full after it.
+        (r.createdAt >= fullSlot.toISOString() ||
+          (r.startedAt ?? '') >= fullSlot.toISOString() ||
+          r.status === 'queued' ||
+          r.status === 'running'),
+    );
   if (fullDue) {
     const run = await requestBackup(ctx, tenantId, {
       kind: 'full',

@@ -36,6 +36,8 @@ export interface HandlerContext {
   base: string;
   now: Date;
   req: GraphRequest;
-  /** Objects in a groups/directoryRoles delta page's members@delta (tunable). */
+  /** Entries of members@delta per delta page (tunable). */
   deltaMemberPageSize: number;
+  /** Objects per delta page (tunable; default DEFAULT_DELTA_PAGE_SIZE). */
+  deltaPageSize?: number;
 }

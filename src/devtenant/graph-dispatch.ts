@@ -147,7 +147,7 @@ export function dispatchGraph(
       }
     }
     const now = env.now();
-    const ctx: HandlerContext & { deltaPageSize?: number } = {
+    const ctx: HandlerContext = {
       caller,
       dir: new TenantDirectory(env.db, caller.tenantId),
       base: env.base,

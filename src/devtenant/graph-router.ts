@@ -255,7 +255,7 @@ export function routeGraph(method: string, path: string): Route {
           ctx,
           def,
           q,
-          (ctx as HandlerContext & { deltaPageSize?: number }).deltaPageSize ?? DEFAULT_DELTA_PAGE_SIZE,
+          ctx.deltaPageSize ?? DEFAULT_DELTA_PAGE_SIZE,
         ),
     };
   }

@@ -307,9 +307,7 @@ export async function planRestore(
     }
     if (o.recycles) {
       steps.add({ kind: 'restoreFromRecycleBin', target, details: {}, expected: { state: 'softDeleted' } });
-      if (delta && Object.keys(delta.patch).length === 0) {
-        // Properties differ only in read-only ways: nothing to patch after the restore.
-      }
+      // What changed between the deletion and T is patched once the object is back.
       const recycledDelta = diffProperties(
         type,
         o.desired,

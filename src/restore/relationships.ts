@@ -54,15 +54,6 @@ export const OPTION_OF: Record<Perspective, RelationOption> = {
   appRoleAssignedTo: 'withRoleAssignments',
 };
 
-/** The perspective of the object a step writes to (what a pre-restore capture of it records). */
-export function perspectiveOfWrite(kind: RelationKind, sourceType: ObjectType): Perspective {
-  if (kind === 'member') return 'members';
-  if (kind === 'owner') return 'owners';
-  if (kind === 'roleAssignment') return 'roleAssignments';
-  void sourceType;
-  return 'appRoleAssignedTo';
-}
-
 export function factKey(f: RelationFact): string {
   return [f.kind, f.sourceId, f.targetId, f.directoryScopeId ?? '', f.appRoleId ?? ''].join('|');
 }

@@ -53,6 +53,9 @@ export interface FaultProxyOptions {
   /** CA to trust for the upstream (its self-signed certificate). */
   targetCaPem: string;
   seed?: number;
+  /** Serve with this certificate instead of a fresh self-signed one (e.g. the dev tenant's, so
+   * one CA covers both Graph through the proxy and the token issuer). */
+  tls?: { key: string; cert: string };
 }
 
 /** mulberry32: small, fast, seedable. */
@@ -78,7 +81,9 @@ function bearerClaims(header: string | undefined): Record<string, unknown> | und
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+  const pems = options.tls
+    ? { private: options.tls.key, cert: options.tls.cert }
+    : await generate([{ name: 'commonName', value: '127.0.0.1' }], {
     keyType: 'ec',
     curve: 'P-256',
     notAfterDate: new Date(Date.now() + 24 * 3600_000),
@@ -180,12 +185,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           res.writeHead(up.statusCode ?? 502, outHeaders);
           res.end(out);
         });
-        up.on('error', () => res.destroy());
+        up.on('error', () => req.socket.destroy());
       },
     );
+    // An upstream reset is passed on as a reset (not turned into a 502 the server never sent).
     forward.on('error', () => {
-      if (!res.headersSent) answer(res, 502, 'BadGateway', 'upstream failed (fault proxy)', {});
-      else res.destroy();
+      record('dropped');
+      req.socket.destroy();
     });
     forward.end(body);
   };

@@ -88,6 +88,7 @@ async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
 
 /** Screenshots the page in light and dark and runs axe-core in both. */
 async function capture(page: Page, name: string, fullPage = true): Promise<void> {
+  const t0 = Date.now();
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(150);
@@ -130,6 +131,7 @@ async function capture(page: Page, name: string, fullPage = true): Promise<void>
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
+  if (process.env.TAB_E2E_TIMING) console.log(`capture ${name}: ${Date.now() - t0} ms`);
 }
 
 async function signIn(page: Page, upn: string): Promise<void> {
@@ -229,6 +231,13 @@ describe('the tab in a browser', () => {
     await a.page.locator('[data-status="succeeded"]').waitFor({ timeout: 30_000 });
     await a.page.getByTestId('restore-result').waitFor();
     await capture(a.page, '09-restore-done');
+    const [csv] = await Promise.all([
+      a.page.waitForEvent('download'),
+      a.page.getByRole('button', { name: 'CSV' }).click(),
+    ]);
+    const csvText = readFileSync(String(await csv.path()), 'utf8');
+    expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+    expect(csvText).toMatch(new RegExp(`patch,user,${target.objectId},.*,done`));
     const restored = await graph.get<{ jobTitle?: string | null }>(
       `/users/${target.objectId}?$select=jobTitle`,
     );

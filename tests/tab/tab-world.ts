@@ -3,7 +3,6 @@
 // loopback port, one backup taken, and helpers to sign people in through the issuer's real
 // authorization-code + PKCE flow.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import type { AppContext } from '../../src/app-context.ts';
 import { isTenantAdmin } from '../../src/auth/tenant-admin.ts';
@@ -41,26 +40,7 @@ export interface TabWorld {
   close(): Promise<void>;
 }
 
-/**
- * TEMPORARY, reported to the lead: restify replaces ServerResponse.prototype.writeHead with a
- * version that returns undefined, which breaks `res.writeHead(...).end(...)` in the dev
- * tenant's Graph server when both run in one process. Remove once src/server or
- * src/devtenant/graph-server.ts handles it.
- */
-function keepWriteHeadChainable(): void {
-  const proto = http.ServerResponse.prototype as unknown as { writeHead: (...args: unknown[]) => unknown };
-  const current = proto.writeHead;
-  if ((current as { chainable?: boolean }).chainable) return;
-  const chainable = function (this: unknown, ...args: unknown[]) {
-    current.apply(this, args);
-    return this;
-  };
-  (chainable as { chainable?: boolean }).chainable = true;
-  proto.writeHead = chainable;
-}
-
 export async function createTabWorld(options: { users?: number } = {}): Promise<TabWorld> {
-  keepWriteHeadChainable();
   const world = await createTestWorld({ users: options.users ?? 30 });
   let server: RestifyServer | undefined;
   try {

@@ -54,8 +54,12 @@ const useStyles = makeStyles({
 
 function secondary(row: ObjectRow): string {
   const s = row.summary;
-  const value = s.userPrincipalName ?? s.mail ?? s.appId ?? s.description ?? s.operatingSystem ?? '';
-  return typeof value === 'string' ? value : String(value);
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+  if (s.userPrincipalName || s.mail) return text(s.userPrincipalName ?? s.mail);
+  if (s.appId) return `App ID ${text(s.appId)}`;
+  if (s.operatingSystem) return text(s.operatingSystem);
+  if (Array.isArray(s.methodTypes)) return s.methodTypes.join(', ');
+  return text(s.description ?? s.state ?? '');
 }
 
 export function ObjectsPage({ type }: { type: string }) {

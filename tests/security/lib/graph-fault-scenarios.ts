@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requestBackup } from '../../../src/backup/request-backup.ts';
 import { followRun, runBackupNow } from '../../../src/backup/run-now.ts';
+import { loadOrCreateLoopbackCert } from '../../../src/devtenant/tls.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import type { RunRecord, Store } from '../../../src/store/store.ts';
 import { compareViews, readStore, readTenant } from '../../backup/tenant-oracle.ts';
@@ -43,7 +44,10 @@ export async function tenantDiff(world: TestWorld, store: Store): Promise<string
 }
 
 export async function graphProxy(world: TestWorld, seed: number): Promise<FaultProxy> {
-  return startFaultProxy({ target: world.devTenant.graphUrl, targetCaPem: world.devTenant.caPem, seed });
+  // The proxy serves the dev tenant's own loopback certificate: the gateway trusts one CA for
+  // Graph and the token issuer alike.
+  const tls = await loadOrCreateLoopbackCert(path.join(world.dataDir, 'devtenant'));
+  return startFaultProxy({ target: world.devTenant.graphUrl, targetCaPem: world.devTenant.caPem, seed, tls });
 }
 
 /**
