@@ -110,6 +110,8 @@ export async function handleInstallActivity(ctx: AppContext, turn: BotTurn): Pro
     });
     return;
   }
+  // Teams sends both installationUpdate and conversationUpdate for one install: welcome once.
+  const known = (await ctx.store.getSettings(tenantId))?.conversations[ref.conversationId];
   const settings = await updateSettings(ctx, tenantId, (s) => {
     s.conversations[ref.conversationId] = { ...s.conversations[ref.conversationId], ...ref };
     const current = s.alerts.channelConversationId
@@ -120,6 +122,7 @@ export async function handleInstallActivity(ctx: AppContext, turn: BotTurn): Pro
     }
     return s;
   });
+  if (known) return;
   await ctx.store.appendAudit({
     tenantId,
     actor,

@@ -1,7 +1,7 @@
 // Output of a benchmark run: one JSON line per scenario on stdout, a human table, and the whole
 // run (machine, sizes, results) in bench/results/<date>[.quick].json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, type } from 'node:os';
+import { cpus, loadavg, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 
 export type ScenarioStatus = 'ok' | 'waiting' | 'failed';
@@ -23,6 +23,8 @@ export interface MachineInfo {
   os: string;
   node: string;
   commit?: string;
+  /** 1/5/15-minute load averages when the run started: other work on the machine skews timings. */
+  loadAverage: number[];
 }
 
 export function machineInfo(repoRoot: string): MachineInfo {
@@ -46,6 +48,7 @@ export function machineInfo(repoRoot: string): MachineInfo {
     os: type(),
     node: process.version,
     commit,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 

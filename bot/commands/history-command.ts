@@ -1,4 +1,5 @@
 // `history user|group <name>`: the object's versions, newest first, each with what changed.
+import { stableStringify } from '../../src/backup/canonical.ts';
 import type { ObjectType } from '../../src/domain.ts';
 import type { ObjectRecord, VersionRecord } from '../../src/store/store.ts';
 import { type BotEnv, formatTime } from '../bot-env.ts';
@@ -14,7 +15,7 @@ export function changedProperties(older: VersionRecord | undefined, newer: Versi
   const keys = new Set([...Object.keys(older.content), ...Object.keys(newer.content)]);
   return [...keys]
     .filter((k) => !IGNORED.has(k))
-    .filter((k) => JSON.stringify(older.content?.[k] ?? null) !== JSON.stringify(newer.content?.[k] ?? null))
+    .filter((k) => stableStringify(older.content?.[k] ?? null) !== stableStringify(newer.content?.[k] ?? null))
     .sort();
 }
 

@@ -2,6 +2,7 @@
 // restore card: snapshots, what differs from the live object, the options, Preview and Request
 // restore. Preview plans through src/restore (reads only); Request restore goes through the
 // approval service, which plans again and stores that plan as the one approvers see.
+import { stableStringify } from '../../src/backup/canonical.ts';
 import type { ObjectType } from '../../src/domain.ts';
 import { readLive } from '../../src/restore/live-reader.ts';
 import type { RestorePlan, RestoreRequestInput } from '../../src/restore/restore-types.ts';
@@ -172,7 +173,7 @@ async function liveDiff(
       };
     const rows = Object.keys(content)
       .filter((k) => !IGNORED.has(k) && k in live.object)
-      .filter((k) => JSON.stringify(content[k] ?? null) !== JSON.stringify(live.object[k] ?? null))
+      .filter((k) => !sameValue(content[k], live.object[k]))
       .sort()
       .map((property) => ({
         property,
@@ -276,4 +277,9 @@ export function requestFromCardData(
       options,
     },
   };
+}
+
+/** Equal as JSON regardless of key order (Graph does not keep the order of nested keys). */
+function sameValue(a: unknown, b: unknown): boolean {
+  return stableStringify(a ?? null) === stableStringify(b ?? null);
 }

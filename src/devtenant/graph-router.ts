@@ -250,13 +250,7 @@ export function routeGraph(method: string, path: string): Route {
     return {
       perm: def.read,
       cost: cost(ru),
-      run: (ctx, q) =>
-        handleDelta(
-          ctx,
-          def,
-          q,
-          ctx.deltaPageSize ?? DEFAULT_DELTA_PAGE_SIZE,
-        ),
+      run: (ctx, q) => handleDelta(ctx, def, q, ctx.deltaPageSize ?? DEFAULT_DELTA_PAGE_SIZE),
     };
   }
 

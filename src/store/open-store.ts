@@ -3,7 +3,6 @@
 import https from 'node:https';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
-import { CosmosStore } from './cosmos-store.ts';
 import { SQLITE_FILE_NAME, SqliteStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -52,6 +51,8 @@ async function cosmosStore(
   );
   // The CA is trusted by this client's agent only: TLS verification stays on everywhere else.
   const agent = cosmos.caPem ? new https.Agent({ ca: cosmos.caPem, keepAlive: true }) : undefined;
+  // Loaded on demand: the Cosmos SDK takes seconds to import, and SQLite users never need it.
+  const { CosmosStore } = await import('./cosmos-store.ts');
   if (cosmos.key) {
     return new CosmosStore({ ...cosmos, agent, now: options.now });
   }

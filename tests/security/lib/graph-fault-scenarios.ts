@@ -69,19 +69,21 @@ export async function stormScenario(
     if (reference.status !== 'succeeded') problems.push(`calm run ${reference.status}: ${JSON.stringify(reference.errors)}`);
     // Only Graph is faulted (not the token endpoint, which is the issuer's).
     proxy.setFaults({ rate429: options.rate429, rate503: options.rate503, rateDrop: options.rateDrop, rateSlow: options.rateSlow, slowMs: 1200, retryAfterMs: 10 });
-    world.devTenant.setFaults(world.tenantId, { rate504: options.rate504, rateReset: options.rateReset, retryAfterSeconds: 0 });
+    // Small pages: many requests, many chances to fail mid-stream.
+    world.devTenant.setFaults(world.tenantId, { rate504: options.rate504, rateReset: options.rateReset, retryAfterSeconds: 0, deltaPageSize: 4, deltaMemberPageSize: 6 });
     let run: RunRecord;
     try {
       run = await runBackupNow(sctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { leaseMs: 60_000, pollMs: 50 });
     } finally {
       proxy.setFaults({});
-      world.devTenant.setFaults(world.tenantId, { rate504: 0, rateReset: 0 });
+      world.devTenant.setFaults(world.tenantId, { rate504: 0, rateReset: 0, deltaPageSize: 200, deltaMemberPageSize: 1000 });
     }
     if (run.status !== 'succeeded') problems.push(`stormy run ${run.status}: ${JSON.stringify(run.errors).slice(0, 600)}`);
     const cmp = compareSnapshots(await snapshotStore(calm.store, world.tenantId, TYPES), await snapshotStore(stormy.store, world.tenantId, TYPES));
     problems.push(...cmp.examples);
     problems.push(...(await tenantDiff(world, stormy.store)).map((d) => `tenant vs store: ${d}`));
     const i = proxy.injected;
+    if (process.env.CHAOS_DEBUG) process.stderr.write(`storm: ${proxy.requests.length} requests, injected ${JSON.stringify(i)}\n`);
     return { run, problems, faults: i.throttled + i.unavailable + i.dropped + i.slowed, runs: 2, lost: cmp.lost, duplicated: cmp.duplicated, repeated: 0 };
   } finally {
     ctx.close();

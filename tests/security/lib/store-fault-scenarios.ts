@@ -1,0 +1,188 @@
+// Store faults under a real backup: Cosmos DB answering 429 (x-ms-retry-after-ms), 503 and
+// dropped connections through the fault proxy; compare-and-swap conflicts of concurrent
+// writers on Cosmos; a SQLite file locked by another process during a run. Each ends with the
+// store compared to a calm reference and to the tenant.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { claimRun } from '../../../src/backup/claim-run.ts';
+import { requestBackup } from '../../../src/backup/request-backup.ts';
+import { runBackupNow } from '../../../src/backup/run-now.ts';
+import { ensureTenant } from '../../../src/settings/tenant-settings.ts';
+import { verifyAuditChain } from '../../../src/store/audit-chain.ts';
+import { openStore } from '../../../src/store/open-store.ts';
+import { SQLITE_FILE_NAME } from '../../../src/store/sqlite-store.ts';
+import { type RunRecord, type Store, StoreConflictError } from '../../../src/store/store.ts';
+import { startCosmosServer } from '../../helpers/cosmos-server.ts';
+import { startFaultProxy } from '../../helpers/fault-proxy.ts';
+import type { TestWorld } from '../../helpers/test-world.ts';
+import { tenantDiff, TYPES } from './graph-fault-scenarios.ts';
+import { compareSnapshots, snapshotStore } from './store-snapshot.ts';
+import type { Tally } from './tally.ts';
+
+export interface StoreFaultOutcome extends Tally {
+  problems: string[];
+  attempts: number;
+}
+
+/** Runs (and re-runs, as a worker's next poll would) one backup until it ends; store errors end an attempt. */
+async function backupThroughFaults(
+  world: TestWorld,
+  store: Store,
+  maxAttempts: number,
+): Promise<{ run?: RunRecord; attempts: number; errors: string[] }> {
+  const ctx = { ...world.ctx, store };
+  const errors: string[] = [];
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    try {
+      const run = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { workerId: 'sec-store-faults', leaseMs: 60_000, pollMs: 50 });
+      if (run.status === 'succeeded') return { run, attempts: attempt, errors };
+      errors.push(`${run.status}: ${run.errors.map((e) => e.code).join(',')}`);
+    } catch (error) {
+      errors.push(error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error));
+    }
+  }
+  return { attempts: maxAttempts, errors };
+}
+
+export async function cosmosFaultScenario(
+  world: TestWorld,
+  reference: Store,
+  options: { seed: number; rate429: number; rate503: number; rateDrop: number },
+): Promise<StoreFaultOutcome> {
+  const cosmos = await startCosmosServer();
+  const proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed: options.seed });
+  const problems: string[] = [];
+  let store: Store | undefined;
+  try {
+    store = await openStore({
+      dataDir: world.dataDir,
+      cosmos: { endpoint: proxy.url, key: cosmos.key, database: `faults-${randomUUID().slice(0, 8)}`, caPem: proxy.caPem, requestTimeoutMs: 3000 },
+    });
+    proxy.setFaults({ rate429: options.rate429, rate503: options.rate503, rateDrop: options.rateDrop, retryAfterMs: 5 });
+    const result = await backupThroughFaults(world, store, 12);
+    proxy.setFaults({});
+    if (!result.run) problems.push(`no successful run in ${result.attempts} attempts: ${result.errors.slice(-3).join(' | ')}`);
+    const cmp = compareSnapshots(await snapshotStore(reference, world.tenantId, TYPES), await snapshotStore(store, world.tenantId, TYPES));
+    problems.push(...cmp.examples);
+    problems.push(...(await tenantDiff(world, store)).map((d) => `tenant vs store: ${d}`));
+    const i = proxy.injected;
+    if (process.env.CHAOS_DEBUG) process.stderr.write(`cosmos faults: ${proxy.requests.length} requests, ${JSON.stringify(i)}, attempts ${result.attempts}: ${result.errors.join(' | ')}\n`);
+    return {
+      problems,
+      attempts: result.attempts,
+      faults: i.throttled + i.unavailable + i.dropped,
+      runs: result.attempts,
+      lost: cmp.lost,
+      duplicated: cmp.duplicated,
+      repeated: 0,
+    };
+  } finally {
+    await store?.close();
+    await proxy.stop();
+    await cosmos.stop();
+  }
+}
+
+/** Concurrent writers on one Cosmos database: claims, settings and the audit chain stay consistent. */
+export async function cosmosConflictScenario(world: TestWorld, rounds: number): Promise<StoreFaultOutcome> {
+  const cosmos = await startCosmosServer();
+  const problems: string[] = [];
+  const database = `conflicts-${randomUUID().slice(0, 8)}`;
+  const open = () => openStore({ dataDir: world.dataDir, cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, database, caPem: cosmos.caPem } });
+  const a = await open();
+  const b = await open();
+  let duplicated = 0;
+  let lost = 0;
+  let races = 0;
+  try {
+    const tenantId = world.tenantId;
+    await ensureTenant(a, tenantId, new Date());
+    for (let round = 0; round < rounds; round++) {
+      // Two workers (two clients) claim the same queued run at once: exactly one holds it.
+      const queued = await requestBackup({ ...world.ctx, store: a }, tenantId, { kind: 'incremental', trigger: 'manual', types: ['user'] });
+      const [x, y] = await Promise.all([
+        claimRun({ ...world.ctx, store: a }, queued, `wa-${round}`, 60_000),
+        claimRun({ ...world.ctx, store: b }, queued, `wb-${round}`, 60_000),
+      ]);
+      races++;
+      const winners = [x, y].filter(Boolean) as RunRecord[];
+      if (winners.length !== 1) problems.push(`round ${round}: ${winners.length} workers hold the run`);
+      duplicated += Math.max(0, winners.length - 1);
+      const stored = await a.getRun(tenantId, queued.runId);
+      if (winners[0] && stored?.lease?.owner !== winners[0].lease?.owner) problems.push(`round ${round}: lease owner differs from the winner`);
+      // Finish it so the next round can queue again.
+      if (stored) await a.updateRun({ ...stored, status: 'cancelled', lease: undefined }, stored.etag ?? '');
+
+      // Two settings writers with the same etag: one wins, the other gets a conflict.
+      const s = await a.getSettings(tenantId);
+      if (!s) throw new Error('settings missing');
+      const outcomes = await Promise.allSettled([
+        a.putSettings({ ...s, retentionDays: 100 + round }, s.etag),
+        b.putSettings({ ...s, retentionDays: 200 + round }, s.etag),
+      ]);
+      races++;
+      const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
+      const conflicts = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof StoreConflictError).length;
+      if (ok !== 1 || conflicts !== 1) problems.push(`round ${round}: settings CAS ${ok} ok / ${conflicts} conflicts`);
+      duplicated += Math.max(0, ok - 1);
+
+      // Both clients append to the audit chain at once.
+      const actor = { tenantId, objectId: 'system', kind: 'system' as const };
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).appendAudit({ tenantId, actor, action: 'chaos.append', details: { round, i } })),
+      );
+      races++;
+    }
+    const verified = await verifyAuditChain(a, tenantId);
+    if (!verified.ok) problems.push(`audit chain broken: ${JSON.stringify(verified.firstProblem)}`);
+    const appended = (await a.listAudit(tenantId, { action: 'chaos.append', limit: 1000 })).items.length;
+    lost += Math.max(0, rounds * 6 - appended);
+    duplicated += Math.max(0, appended - rounds * 6);
+    return { problems, attempts: rounds, faults: races, runs: rounds, lost, duplicated, repeated: 0 };
+  } finally {
+    await a.close();
+    await b.close();
+    await cosmos.stop();
+  }
+}
+
+/**
+ * Another process holds the SQLite file's write lock while a backup runs: with a short busy
+ * timeout the attempt fails with a clear busy error (never a half-written page); once the lock
+ * is gone the run completes and equals the reference.
+ */
+export async function sqliteBusyScenario(world: TestWorld, reference: Store): Promise<StoreFaultOutcome> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sec-busy-'));
+  const problems: string[] = [];
+  const store = await openStore({ dataDir: dir, busyTimeoutMs: 200 });
+  try {
+    const ctx = { ...world.ctx, store };
+    await ensureTenant(store, world.tenantId, new Date());
+    // The lock is taken by a second connection, as another process would.
+    const locker = new Database(path.join(dir, SQLITE_FILE_NAME));
+    locker.prepare('BEGIN EXCLUSIVE').run();
+    let busyError = '';
+    try {
+      const run = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { workerId: 'sec-busy', leaseMs: 60_000, pollMs: 50 });
+      busyError = run.status === 'succeeded' ? '' : JSON.stringify(run.errors);
+      if (run.status === 'succeeded') problems.push('a run succeeded while another process held the write lock');
+    } catch (error) {
+      busyError = error instanceof Error ? error.message : String(error);
+    } finally {
+      locker.prepare('ROLLBACK').run();
+      locker.close();
+    }
+    if (!/busy|lock/i.test(busyError)) problems.push(`the failure does not say the store is busy: ${busyError.slice(0, 300)}`);
+    const result = await backupThroughFaults(world, store, 3);
+    if (!result.run) problems.push(`after the lock: ${result.errors.join(' | ')}`);
+    const cmp = compareSnapshots(await snapshotStore(reference, world.tenantId, TYPES), await snapshotStore(store, world.tenantId, TYPES));
+    problems.push(...cmp.examples);
+    return { problems, attempts: result.attempts, faults: 1, runs: 1 + result.attempts, lost: cmp.lost, duplicated: cmp.duplicated, repeated: 0 };
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
