@@ -80,7 +80,9 @@ export function approvalCard(
       notice: noticeText,
       showPreview: view !== 'readonly' && (pending || record.status === 'approved'),
       changes,
-      steps: summary.steps.length ? summary.steps : [{ text: 'Nothing to write: the live object already matches this version.' }],
+      steps: summary.steps.length
+        ? summary.steps
+        : [{ text: 'Nothing to write: the live object already matches this version.' }],
       stepsMore: summary.more,
       showProgress: progress.show,
       progressText: progress.text,

@@ -23,7 +23,12 @@ export interface PlaygroundHandle {
   playgroundUrl: string;
   tenantId: string;
   /** The mocked current user (an admin), a second admin, and a user who is not an admin. */
-  users: { current: PlaygroundUser; secondAdmin: PlaygroundUser; nonAdmin: PlaygroundUser; others: PlaygroundUser[] };
+  users: {
+    current: PlaygroundUser;
+    secondAdmin: PlaygroundUser;
+    nonAdmin: PlaygroundUser;
+    others: PlaygroundUser[];
+  };
   product: ServeHandle;
   stop(): Promise<void>;
 }
@@ -75,10 +80,16 @@ async function pickUsers(product: ServeHandle, tenantId: string): Promise<Playgr
   );
   const byId = new Map(users.value.map((u) => [u.id, u]));
   const adminUsers = admins.map((id) => byId.get(id)).filter((u): u is NonNullable<typeof u> => Boolean(u));
-  const plainUsers = users.value.filter((u) => !admins.includes(u.id) && !u.userPrincipalName.includes('#EXT#'));
+  const plainUsers = users.value.filter(
+    (u) => !admins.includes(u.id) && !u.userPrincipalName.includes('#EXT#'),
+  );
   const plain = plainUsers[0];
-  if (adminUsers.length < 2 || plainUsers.length < 4) throw new Error('playground: the dev tenant has no two admins and a plain user to mock');
-  const asUser = (u: { id: string; displayName: string; userPrincipalName: string }, id: string): PlaygroundUser => ({
+  if (adminUsers.length < 2 || plainUsers.length < 4)
+    throw new Error('playground: the dev tenant has no two admins and a plain user to mock');
+  const asUser = (
+    u: { id: string; displayName: string; userPrincipalName: string },
+    id: string,
+  ): PlaygroundUser => ({
     id,
     name: u.displayName,
     aadObjectId: u.id,
@@ -121,12 +132,28 @@ team:
   writeFileSync(path.join(dir, '.m365agentsplayground.yml'), yaml);
 }
 
-function startPlaygroundProcess(botEndpoint: string, dir: string, port: number, verbose: boolean): Promise<{ child: ChildProcess; port: number }> {
+function startPlaygroundProcess(
+  botEndpoint: string,
+  dir: string,
+  port: number,
+  verbose: boolean,
+): Promise<{ child: ChildProcess; port: number }> {
   const require = createRequire(import.meta.url);
   const cli = require.resolve('@microsoft/m365agentsplayground/cli.js');
   const child = spawn(
     process.execPath,
-    ['--import', LOOPBACK_PRELOAD, cli, '-e', botEndpoint, '-c', 'msteams', '-p', String(port), '--disable-telemetry'],
+    [
+      '--import',
+      LOOPBACK_PRELOAD,
+      cli,
+      '-e',
+      botEndpoint,
+      '-c',
+      'msteams',
+      '-p',
+      String(port),
+      '--disable-telemetry',
+    ],
     {
       cwd: dir,
       env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', SEND_INSTALLATION_ACTIVITY: 'true' },
@@ -136,7 +163,10 @@ function startPlaygroundProcess(botEndpoint: string, dir: string, port: number, 
   return new Promise((resolve, reject) => {
     let output = '';
     let ready = false;
-    const timer = setTimeout(() => reject(new Error(`Agents Playground did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Agents Playground did not start within 60 s:\n${output.slice(-2000)}`)),
+      60_000,
+    );
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       output += text;
@@ -182,7 +212,11 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   delete env.BOT_APP_ID;
   delete env.BOT_APP_PASSWORD;
   delete env.BOT_CERT_PATH;
-  const config = loadConfig({ ...env, HOST: '127.0.0.1', NODE_ENV: env.NODE_ENV === 'production' ? 'development' : env.NODE_ENV });
+  const config = loadConfig({
+    ...env,
+    HOST: '127.0.0.1',
+    NODE_ENV: env.NODE_ENV === 'production' ? 'development' : env.NODE_ENV,
+  });
   const product = await serve(config, 'all');
   try {
     const tenantId = product.runtime.devTenant?.tenantIds[0];
@@ -191,7 +225,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const dir = path.resolve(config.DATA_DIR, 'playground');
     writePlaygroundConfig(dir, tenantId, users);
     const productUrl = product.url.replace('localhost', '127.0.0.1');
-    const { child, port } = await startPlaygroundProcess(`${productUrl}/api/messages`, dir, options.playgroundPort ?? 56150, Boolean(options.verbose));
+    const { child, port } = await startPlaygroundProcess(
+      `${productUrl}/api/messages`,
+      dir,
+      options.playgroundPort ?? 56150,
+      Boolean(options.verbose),
+    );
     return {
       productUrl,
       playgroundUrl: `http://127.0.0.1:${port}`,

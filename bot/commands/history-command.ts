@@ -15,7 +15,9 @@ export function changedProperties(older: VersionRecord | undefined, newer: Versi
   const keys = new Set([...Object.keys(older.content), ...Object.keys(newer.content)]);
   return [...keys]
     .filter((k) => !IGNORED.has(k))
-    .filter((k) => stableStringify(older.content?.[k] ?? null) !== stableStringify(newer.content?.[k] ?? null))
+    .filter(
+      (k) => stableStringify(older.content?.[k] ?? null) !== stableStringify(newer.content?.[k] ?? null),
+    )
     .sort();
 }
 

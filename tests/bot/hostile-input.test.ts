@@ -97,6 +97,28 @@ describe('hostile commands', () => {
   });
 });
 
+describe('slow Graph', () => {
+  it('a card action answers within Teams\' 5 s even when Graph is slow, and posts the result when ready', async () => {
+    const [target] = (await w.ctx.store.listObjects(w.tenantId, { type: 'user', deleted: 'live', limit: 1 })).items;
+    const data = { tenantId: w.tenantId, objectType: 'user', objectId: target.objectId };
+    await w.click(w.users.admin1, 'restore.open', data); // admin check cached, as in a real session
+    w.world.devTenant.setFaults(w.tenantId, { latencyMs: 1500 });
+    try {
+      const started = Date.now();
+      const card = await w.click(w.users.admin1, 'restore.preview', data);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(cardText(card)).toMatch(/Still working/);
+      const posted = await w.connector.waitFor(
+        (c) => c.method === 'POST' && !c.replyToId && /Preview/.test(JSON.stringify(c.activity)),
+        30_000,
+      );
+      expect(posted.conversationId).toBe(w.personalConversationId(w.users.admin1));
+    } finally {
+      w.world.devTenant.setFaults(w.tenantId, { latencyMs: 0 });
+    }
+  }, 60_000);
+});
+
 describe('property: arbitrary card actions', () => {
   const verbs = [
     'approval.approve',

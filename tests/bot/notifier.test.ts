@@ -113,4 +113,16 @@ describe('run alerts', () => {
     expect(cardText(cardOf(results[0]))).toMatch(/Backup succeeded/);
     expect(cardText(cardOf(results[0]))).toMatch(/seen/);
   });
+
+  it('daily-digest mode posts one digest a day', async () => {
+    const s = await ensureTenant(w.ctx.store, w.tenantId, w.ctx.now());
+    await w.ctx.store.putSettings({ ...s, alerts: { ...s.alerts, mode: 'daily-digest' } }, s.etag);
+    const before = posts().length;
+    await Promise.all([a.tick(), b.tick()]);
+    const digests = posts().slice(before);
+    expect(digests.length).toBe(1);
+    expect(cardText(cardOf(digests[0]))).toMatch(/Daily backup digest/);
+    await a.tick();
+    expect(posts().length).toBe(before + 1);
+  });
 });

@@ -43,7 +43,11 @@ describe.skipIf(!hasChromium)('Agents Playground end to end', () => {
     const runtime = pg.product.runtime;
     const dev = runtime.devTenantHandle;
     if (!dev) throw new Error('no dev tenant');
-    const keep = new Set([pg.users.current, pg.users.secondAdmin, pg.users.nonAdmin, ...pg.users.others].map((u) => u.aadObjectId));
+    const keep = new Set(
+      [pg.users.current, pg.users.secondAdmin, pg.users.nonAdmin, ...pg.users.others].map(
+        (u) => u.aadObjectId,
+      ),
+    );
     const candidate = dev
       .ops(pg.tenantId)
       .list('user', { limit: 100 })
@@ -51,12 +55,29 @@ describe.skipIf(!hasChromium)('Agents Playground end to end', () => {
       .find((u) => !keep.has(u.id) && !u.userPrincipalName.includes('#EXT#'));
     if (!candidate) throw new Error('no user to delete');
     victim = { id: candidate.id, upn: candidate.userPrincipalName, name: candidate.displayName };
-    await runBackupNow(runtime, pg.tenantId, { kind: 'full', trigger: 'manual' }, { workerId: 'e2e', pollMs: 50 });
+    await runBackupNow(
+      runtime,
+      pg.tenantId,
+      { kind: 'full', trigger: 'manual' },
+      { workerId: 'e2e', pollMs: 50 },
+    );
     dev.ops(pg.tenantId).delete('user', victim.id);
-    await runBackupNow(runtime, pg.tenantId, { kind: 'incremental', trigger: 'manual' }, { workerId: 'e2e', pollMs: 50 });
+    await runBackupNow(
+      runtime,
+      pg.tenantId,
+      { kind: 'incremental', trigger: 'manual' },
+      { workerId: 'e2e', pollMs: 50 },
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 120_000);
 
@@ -101,19 +122,38 @@ describe.skipIf(!hasChromium)('Agents Playground end to end', () => {
         id: 'second-admin-click',
         channelId: 'msteams',
         serviceUrl: pending.card?.serviceUrl,
-        conversation: { id: pending.card?.conversationId, conversationType: 'personal', tenantId: pg.tenantId },
-        from: { id: pg.users.secondAdmin.id, name: pg.users.secondAdmin.name, aadObjectId: pg.users.secondAdmin.aadObjectId },
+        conversation: {
+          id: pending.card?.conversationId,
+          conversationType: 'personal',
+          tenantId: pg.tenantId,
+        },
+        from: {
+          id: pg.users.secondAdmin.id,
+          name: pg.users.secondAdmin.name,
+          aadObjectId: pg.users.secondAdmin.aadObjectId,
+        },
         recipient: { id: '00000000-0000-0000-0000-00000000000b', name: 'Entra Backup' },
         channelData: { tenant: { id: pg.tenantId } },
-        value: { action: { type: 'Action.Execute', verb: 'approval.approve', data: { tenantId: pg.tenantId, restoreId: pending.restoreId } } },
+        value: {
+          action: {
+            type: 'Action.Execute',
+            verb: 'approval.approve',
+            data: { tenantId: pg.tenantId, restoreId: pending.restoreId },
+          },
+        },
       }),
     });
     expect(response.status).toBe(200);
     expect(JSON.stringify(await response.json())).toMatch(/You approved this restore/);
-    expect((await store.getRestore(pg.tenantId, pending.restoreId))?.status).toMatch(/approved|running|succeeded/);
+    expect((await store.getRestore(pg.tenantId, pending.restoreId))?.status).toMatch(
+      /approved|running|succeeded/,
+    );
 
     // The posted card in the Playground was updated in place.
-    await page.getByText(/Approved — queued|Running|Done/).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/Approved — queued|Running|Done/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.close();
   }, 120_000);
 });

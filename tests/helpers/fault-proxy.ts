@@ -20,7 +20,8 @@ export interface ProxyFaults {
   slowMs?: number;
   /** x-ms-retry-after-ms of 429s (default 20). */
   retryAfterMs?: number;
-  /** Only requests for which this returns true are faulted (default: all). */
+  /** 503s, drops and slow answers only hit requests for which this returns true (default: all);
+   * 429s hit every request (a throttled write is safe to retry, as the server applied nothing). */
   match?: (request: { method: string; path: string }) => boolean;
 }
 
@@ -114,22 +115,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const record = (status: ProxiedRequest['status']) =>
       requests.push({ method, path, status, ...(claims ? { claims } : {}) });
     const forward = () => forwardTo(req, res, body, record);
-    const eligible = !faults.match || faults.match({ method, path });
-    if (eligible) {
-      const roll = random();
-      const r429 = faults.rate429 ?? 0;
+    const roll = random();
+    const r429 = faults.rate429 ?? 0;
+    if (roll < r429) {
+      injected.throttled++;
+      record(429);
+      const ms = faults.retryAfterMs ?? 20;
+      return answer(res, 429, 'TooManyRequests', 'Request rate is large (fault proxy)', {
+        'x-ms-retry-after-ms': String(ms),
+        'x-ms-substatus': '3200',
+        'retry-after': String(Math.max(1, Math.ceil(ms / 1000))),
+      });
+    }
+    if (!faults.match || faults.match({ method, path })) {
       const r503 = faults.rate503 ?? 0;
       const rDrop = faults.rateDrop ?? 0;
-      if (roll < r429) {
-        injected.throttled++;
-        record(429);
-        const ms = faults.retryAfterMs ?? 20;
-        return answer(res, 429, 'TooManyRequests', 'Request rate is large (fault proxy)', {
-          'x-ms-retry-after-ms': String(ms),
-          'x-ms-substatus': '3200',
-          'retry-after': String(Math.max(1, Math.ceil(ms / 1000))),
-        });
-      }
       if (roll < r429 + r503) {
         injected.unavailable++;
         record(503);

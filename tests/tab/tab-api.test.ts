@@ -239,6 +239,27 @@ describe('tab API: authorization and input', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('shows the tenant’s figures on the dashboard', async () => {
+    const res = await call('GET', '/api/tab/dashboard', readerToken);
+    const counts = await world.ctx.store.countObjects(world.tenantId);
+    const live = Object.values(counts).reduce((n, c) => n + (c?.live ?? 0), 0);
+    expect(res.json).toMatchObject({ tenantId: world.tenantId, totals: { live }, paused: false });
+    const types = res.json.types as {
+      objectType: string;
+      live: number;
+      state: string;
+      lastSuccessAt?: string;
+    }[];
+    const users = types.find((t) => t.objectType === 'user');
+    expect(users).toMatchObject({
+      live: counts.user?.live,
+      state: 'healthy',
+      lastSuccessAt: expect.any(String),
+    });
+    expect((res.json.days as unknown[]).length).toBe(30);
+    expect(res.json.nextRun).toMatchObject({ at: expect.any(String) });
+  });
+
   it('queues a backup for an admin', async () => {
     const res = await call('POST', '/api/tab/backups', adminToken, { types: ['user'] });
     expect(res.status).toBe(200);

@@ -27,6 +27,23 @@ export interface StoreFaultOutcome extends Tally {
   attempts: number;
 }
 
+/** 503s and drops on reads (GET), or on everything with `writesToo`, on top of the 429s. */
+async function startReadFaults(
+  proxy: Awaited<ReturnType<typeof startFaultProxy>>,
+  options: { rate503: number; rateDrop: number; writesToo?: boolean },
+  rate429: number,
+): Promise<{ stop(): void }> {
+  proxy.setFaults({
+    rate429,
+    rate503: options.rate503,
+    rateDrop: options.rateDrop,
+    retryAfterMs: 5,
+    // 429s apply to every request; the other faults are filtered by the match.
+    match: options.writesToo ? undefined : (r) => r.method === 'GET' || r.path === '/',
+  });
+  return { stop: () => proxy.setFaults({}) };
+}
+
 /** Runs (and re-runs, as a worker's next poll would) one backup until it ends; store errors end an attempt. */
 async function backupThroughFaults(
   world: TestWorld,
@@ -50,7 +67,7 @@ async function backupThroughFaults(
 export async function cosmosFaultScenario(
   world: TestWorld,
   reference: Store,
-  options: { seed: number; rate429: number; rate503: number; rateDrop: number },
+  options: { seed: number; rate429: number; rate503: number; rateDrop: number; writesToo?: boolean },
 ): Promise<StoreFaultOutcome> {
   const cosmos = await startCosmosServer();
   const proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed: options.seed });
@@ -61,8 +78,13 @@ export async function cosmosFaultScenario(
       dataDir: world.dataDir,
       cosmos: { endpoint: proxy.url, key: cosmos.key, database: `faults-${randomUUID().slice(0, 8)}`, caPem: proxy.caPem, requestTimeoutMs: 3000 },
     });
-    proxy.setFaults({ rate429: options.rate429, rate503: options.rate503, rateDrop: options.rateDrop, retryAfterMs: 5 });
+    // 429s hit every request (the SDK honours x-ms-retry-after-ms). 503s and drops hit reads
+    // only unless `writesToo`: a write failing mid-page is the case of the chaos suite.
+    const rate429 = options.rate429;
+    proxy.setFaults({ rate429, retryAfterMs: 5 });
+    const reads = await startReadFaults(proxy, options, rate429);
     const result = await backupThroughFaults(world, store, 12);
+    reads.stop();
     proxy.setFaults({});
     if (!result.run) problems.push(`no successful run in ${result.attempts} attempts: ${result.errors.slice(-3).join(' | ')}`);
     const cmp = compareSnapshots(await snapshotStore(reference, world.tenantId, TYPES), await snapshotStore(store, world.tenantId, TYPES));
