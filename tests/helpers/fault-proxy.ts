@@ -22,7 +22,7 @@ export interface ProxyFaults {
   retryAfterMs?: number;
   /** 503s, drops and slow answers only hit requests for which this returns true (default: all);
    * 429s hit every request (a throttled write is safe to retry, as the server applied nothing). */
-  match?: (request: { method: string; path: string }) => boolean;
+  match?: (request: { method: string; path: string; headers: Record<string, string | string[] | undefined> }) => boolean;
 }
 
 export interface ProxiedRequest {
@@ -127,7 +127,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         'retry-after': String(Math.max(1, Math.ceil(ms / 1000))),
       });
     }
-    if (!faults.match || faults.match({ method, path })) {
+    if (!faults.match || faults.match({ method, path, headers: req.headers })) {
       const r503 = faults.rate503 ?? 0;
       const rDrop = faults.rateDrop ?? 0;
       if (roll < r429 + r503) {

@@ -39,7 +39,9 @@ async function startReadFaults(
     rateDrop: options.rateDrop,
     retryAfterMs: 5,
     // 429s apply to every request; the other faults are filtered by the match.
-    match: options.writesToo ? undefined : (r) => r.method === 'GET' || r.path === '/',
+    match: options.writesToo
+      ? undefined
+      : (r) => r.method === 'GET' || String(r.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() === 'true',
   });
   return { stop: () => proxy.setFaults({}) };
 }
