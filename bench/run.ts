@@ -13,7 +13,15 @@ import { openRuntime } from '../src/runtime.ts';
 import type { BenchContext, Scenario } from './lib/bench-context.ts';
 import { startDevTenantProcess } from './lib/dev-tenant-process.ts';
 import { MissingPartError, REPO_ROOT } from './lib/parts.ts';
-import { jsonLine, machineInfo, type ScenarioResult, table, writeRunFile } from './lib/report.ts';
+import {
+  jsonLine,
+  machineInfo,
+  type RunFile,
+  runFilePath,
+  type ScenarioResult,
+  table,
+  writeRunFile,
+} from './lib/report.ts';
 import { botLatencyScenario } from './scenarios/bot-latency.ts';
 import { cosmosWritesScenario } from './scenarios/cosmos-writes.ts';
 import { fullBackupScenario } from './scenarios/full-backup.ts';
@@ -116,6 +124,18 @@ async function main(): Promise<void> {
     log(`setup: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  const mode = args.quick ? 'quick' : 'full';
+  const file = runFilePath(resultsDir, { startedAt, mode });
+  const runFile = (): RunFile => ({
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode,
+    machine,
+    settings: { sizes, latency: LATENCY, throttling: 'Graph large-tenant budget (dev tenant default)' },
+    results,
+  });
+  const machine = machineInfo(REPO_ROOT);
   for (const scenario of SCENARIOS) {
     if (args.only && !args.only.includes(scenario.name)) continue;
     let result: ScenarioResult;
@@ -130,22 +150,17 @@ async function main(): Promise<void> {
     }
     results.push(result);
     process.stdout.write(`${jsonLine(result)}\n`);
+    // Written after every scenario, so an interrupted run keeps what it measured.
+    writeRunFile(resultsDir, runFile(), file);
   }
 
   await ctx.runtime?.close().catch(() => undefined);
   await ctx.dev?.stop().catch(() => undefined);
-  const finishedAt = new Date().toISOString();
+  const final = runFile();
+  writeRunFile(resultsDir, final, file);
   process.stdout.write(`\n${table(results)}\n`);
-  const file = writeRunFile(join(REPO_ROOT, 'bench', 'results'), {
-    startedAt,
-    finishedAt,
-    mode: args.quick ? 'quick' : 'full',
-    machine: machineInfo(REPO_ROOT),
-    settings: { sizes, latency: LATENCY, throttling: 'Graph large-tenant budget (dev tenant default)' },
-    results,
-  });
   process.stdout.write(
-    `\nresults: ${file} (${Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000)} s)\n`,
+    `\nresults: ${file} (${Math.round((Date.parse(final.finishedAt) - Date.parse(startedAt)) / 1000)} s)\n`,
   );
   if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
   if (results.some((r) => r.status === 'failed')) process.exitCode = 1;

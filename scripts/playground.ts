@@ -78,8 +78,15 @@ async function pickUsers(product: ServeHandle, tenantId: string): Promise<Playgr
   const users = await graph.get<{ value: { id: string; displayName: string; userPrincipalName: string }[] }>(
     '/users?$top=50&$select=id,displayName,userPrincipalName',
   );
-  const byId = new Map(users.value.map((u) => [u.id, u]));
-  const adminUsers = admins.map((id) => byId.get(id)).filter((u): u is NonNullable<typeof u> => Boolean(u));
+  const adminUsers = await Promise.all(
+    admins
+      .slice(0, 2)
+      .map((id) =>
+        graph.get<{ id: string; displayName: string; userPrincipalName: string }>(
+          `/users/${id}?$select=id,displayName,userPrincipalName`,
+        ),
+      ),
+  );
   const plainUsers = users.value.filter(
     (u) => !admins.includes(u.id) && !u.userPrincipalName.includes('#EXT#'),
   );

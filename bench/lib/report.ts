@@ -104,15 +104,19 @@ export interface RunFile {
   results: ScenarioResult[];
 }
 
-/** Writes bench/results/<YYYY-MM-DD>.json (quick runs: <date>.quick.json); returns the path. */
-export function writeRunFile(dir: string, run: RunFile): string {
-  mkdirSync(dir, { recursive: true });
+/** The file a run writes: bench/results/<YYYY-MM-DD>.json (quick runs: <date>.quick.json). */
+export function runFilePath(dir: string, run: Pick<RunFile, 'startedAt' | 'mode'>): string {
   const date = run.startedAt.slice(0, 10);
   const base = join(dir, run.mode === 'quick' ? `${date}.quick` : date);
   // Several runs the same day keep every file: later ones get a time suffix.
-  const path = existsSync(`${base}.json`)
+  return existsSync(`${base}.json`)
     ? `${base}.${run.startedAt.slice(11, 19).replace(/:/g, '')}.json`
     : `${base}.json`;
+}
+
+/** Writes the run to `path` (or a fresh path in `dir`); returns the path. Called after each scenario. */
+export function writeRunFile(dir: string, run: RunFile, path = runFilePath(dir, run)): string {
+  mkdirSync(dir, { recursive: true });
   writeFileSync(path, `${JSON.stringify(run, null, 2)}\n`);
   return path;
 }

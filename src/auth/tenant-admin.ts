@@ -106,7 +106,33 @@ async function inGroup(graph: GraphClient, userObjectId: string, groupId: string
   } catch (error) {
     if (!(error instanceof GraphError) || error.status >= 500 || error.status === 429) throw error;
   }
-  return memberOfAny(graph, userObjectId, (o) => String(o.id).toLowerCase() === target, 'memberOf');
+  // Where transitiveMemberOf is not available: walk the group's members (nested groups too).
+  return groupContains(graph, groupId, userObjectId.toLowerCase(), new Set());
+}
+
+/** Groups visited at most per check (nested groups can form large graphs or cycles). */
+const MAX_GROUPS = 50;
+
+async function groupContains(
+  graph: GraphClient,
+  groupId: string,
+  userId: string,
+  seen: Set<string>,
+): Promise<boolean> {
+  if (seen.has(groupId) || seen.size >= MAX_GROUPS) return false;
+  seen.add(groupId);
+  const nested: string[] = [];
+  for await (const page of graph.pages<Record<string, unknown>>(
+    `/groups/${encodeURIComponent(groupId)}/members?$select=id`,
+  )) {
+    for (const member of page.value) {
+      const id = String(member.id).toLowerCase();
+      if (id === userId) return true;
+      if (member['@odata.type'] === '#microsoft.graph.group') nested.push(id);
+    }
+  }
+  for (const id of nested) if (await groupContains(graph, id, userId, seen)) return true;
+  return false;
 }
 
 async function memberOfAny(

@@ -126,11 +126,13 @@ export function getEntity(
   };
 }
 
-interface ListSpec {
+export interface ListSpec {
   def: ResourceDef;
   state: number;
   setPath: string;
   parentId?: string;
+  /** App role assignments granted to this principal (…/{id}/appRoleAssignments). */
+  principalId?: string;
   withType?: boolean;
   /** Added to the default property set (the recycle bin always shows deletedDateTime). */
   extraDefault?: string[];
@@ -169,6 +171,10 @@ function whereFor(ctx: HandlerContext, spec: ListSpec, q: QueryOptions, params: 
   if (spec.parentId !== undefined) {
     clauses.push('o.parent_id = ?');
     params.push(spec.parentId);
+  }
+  if (spec.principalId !== undefined) {
+    clauses.push("json_extract(o.data, '$.principalId') = ?");
+    params.push(spec.principalId);
   }
   if (q.filter) {
     for (const p of filterProperties(q.filter))

@@ -26,6 +26,7 @@ import {
   removePassword,
 } from './graph-write.ts';
 import { addLink, purgeObject, removeLink, restoreObject } from './mutations.ts';
+import { checkMember, getByIds, listMemberOf } from './graph-membership.ts';
 import { assertNoQuery, parseQuery, type QueryOptions } from './odata-query.ts';
 import { project, selection } from './projection.ts';
 import {
@@ -101,6 +102,78 @@ function baseCost(def: ResourceDef, rest: string[]): number {
   return def.cost;
 }
 
+const MEMBER_SOURCES: StoredType[] = ['user', 'group', 'device', 'servicePrincipal'];
+const PRINCIPAL_TYPES: StoredType[] = ['user', 'group', 'servicePrincipal'];
+
+/** memberOf, transitiveMemberOf, checkMemberGroups/Objects and appRoleAssignments of one object. */
+function membershipRoute(
+  def: ResourceDef,
+  id: string,
+  rest: string[],
+  method: string,
+  cost: (ru: number) => RequestCost,
+): Route | undefined {
+  const nav = rest[1];
+  const readRule: PermRule = [[...def.read[0], 'GroupMember.Read.All', 'GroupMember.ReadWrite.All']];
+  if ((nav === 'memberOf' || nav === 'transitiveMemberOf') && MEMBER_SOURCES.includes(def.type)) {
+    if (method !== 'GET') throw errors.methodNotAllowed();
+    const tail = rest.slice(2);
+    const countOnly = tail[tail.length - 1] === '$count';
+    const castSegment = tail[0] !== undefined && tail[0] !== '$count' ? tail[0] : undefined;
+    const cast = castSegment ? castType(castSegment) : undefined;
+    if (tail.length > (countOnly ? 1 : 0) + (castSegment ? 1 : 0) || (castSegment && !cast))
+      throw errors.noRoute(castSegment ?? tail.join('/'));
+    return {
+      perm: readRule,
+      cost: cost(1),
+      run: (ctx, q) => {
+        const source = resolveActive(ctx, def, id);
+        return listMemberOf(ctx, source, q, {
+          transitive: nav === 'transitiveMemberOf',
+          cast,
+          countOnly,
+        });
+      },
+    };
+  }
+  if ((nav === 'checkMemberGroups' || nav === 'checkMemberObjects') && MEMBER_SOURCES.includes(def.type)) {
+    if (rest.length !== 2) throw errors.noRoute(rest.join('/'));
+    if (method !== 'POST') throw errors.methodNotAllowed();
+    // A read action: no write quota.
+    return {
+      perm: readRule,
+      cost: { ru: 1, write: false },
+      run: (ctx, q) => {
+        assertNoQuery(q, nav);
+        return checkMember(ctx, resolveActive(ctx, def, id), nav);
+      },
+    };
+  }
+  if (nav === 'appRoleAssignments' && PRINCIPAL_TYPES.includes(def.type)) {
+    if (rest.length !== 2) throw errors.noRoute(rest.join('/'));
+    if (method !== 'GET') throw errors.methodNotAllowed();
+    const ara = resourceByType('appRoleAssignment') as ResourceDef;
+    return {
+      perm: [[...def.read[0], 'AppRoleAssignment.ReadWrite.All']],
+      cost: cost(def.type === 'servicePrincipal' ? 2 : 1),
+      run: (ctx, q) => {
+        const principal = resolveActive(ctx, def, id);
+        return listObjects(
+          ctx,
+          {
+            def: ara,
+            state: ACTIVE,
+            setPath: `${def.set}('${principal.id}')/appRoleAssignments`,
+            principalId: principal.id,
+          },
+          q,
+        );
+      },
+    };
+  }
+  return undefined;
+}
+
 export function routeGraph(method: string, path: string): Route {
   const segments = path
     .split('/')
@@ -119,6 +192,19 @@ export function routeGraph(method: string, path: string): Route {
 
   if (segments[0] === 'organization' && segments.length === 1 && read)
     return { perm: ANY_READ, cost: cost(1), run: (ctx) => organization(ctx) };
+
+  if (segments[0] === 'directoryObjects' && segments[1] === 'getByIds' && segments.length === 2) {
+    if (method !== 'POST') throw errors.methodNotAllowed();
+    // A read action: 3 resource units, no write quota.
+    return {
+      perm: [['Directory.Read.All', 'Directory.ReadWrite.All']],
+      cost: { ru: 3, write: false },
+      run: (ctx, q) => {
+        assertNoQuery(q, 'getByIds');
+        return getByIds(ctx);
+      },
+    };
+  }
 
   if (segments[0] === 'directoryObjects' && segments.length === 2 && read)
     return {
@@ -278,6 +364,8 @@ export function routeGraph(method: string, path: string): Route {
   }
 
   const nav = rest[1];
+  const membership = membershipRoute(def, id, rest, method, cost);
+  if (membership) return membership;
   if (def.type === 'user' && nav === 'authentication' && rest[2] === 'methods' && rest.length === 3 && read)
     return {
       perm: [['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All']],

@@ -18,6 +18,8 @@ interface Token {
   v: string;
 }
 
+const DATE_TIME_LITERAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+ -]\d{2}:\d{2})?(?![\w:.])/i;
+
 function tokenize(input: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -42,6 +44,12 @@ function tokenize(input: string): Token[] {
         s += input[i++];
       }
       out.push({ t: 'str', v: s });
+    } else if (DATE_TIME_LITERAL.test(input.slice(i))) {
+      // An unquoted DateTimeOffset (`createdDateTime ge 2025-01-01T00:00:00Z`): its ':' are not the
+      // lambda separator. A '+' offset may arrive decoded as a space, as Graph tolerates.
+      const v = (DATE_TIME_LITERAL.exec(input.slice(i)) as RegExpExecArray)[0];
+      out.push({ t: 'word', v: v.replace(' ', '+') });
+      i += v.length;
     } else if ('(),:/'.includes(c)) {
       out.push({ t: 'punct', v: c });
       i++;
@@ -130,7 +138,10 @@ class Parser {
       if (w === 'false') return false;
       if (w === 'null') return null;
       // Unquoted DateTimeOffset and GUID literals.
-      if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/i.test(t.v) || /^[0-9a-f-]{36}$/i.test(t.v))
+      if (
+        /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$/i.test(t.v) ||
+        /^[0-9a-f-]{36}$/i.test(t.v)
+      )
         return t.v;
     }
     throw errors.badRequest(`Invalid filter clause: '${t.v}' is not a valid literal.`);

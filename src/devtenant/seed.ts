@@ -114,6 +114,7 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
   // Users.
   const users: Json[] = [];
   const nicknames = new Map<string, number>();
+  const guestMails = new Map<string, number>();
   for (let i = 0; i < nUsers; i++) {
     const persona = PERSONAS[i];
     const given = persona ? persona.split(' ')[0] : rng.pick(FIRST_NAMES);
@@ -128,9 +129,16 @@ export function seedTenant(db: Db, options: SeedOptions = {}): SeedResult {
     const id = rng.guid();
     const created = base + rng.int(1000 * 86400) * 1000;
     const guestDomain = rng.pick(GUEST_DOMAINS);
-    const mail = guest
-      ? `${given.toLowerCase()}.${surname.toLowerCase()}@${guestDomain}`
-      : `${nick}@${domain}`;
+    // Guests' UPNs derive from their home mail: two namesakes from one domain get a number, so
+    // UPN and mailNickname stay unique as Entra requires (no extra draw: other ids are unchanged).
+    let guestLocal = `${given.toLowerCase()}.${surname.toLowerCase()}`;
+    if (guest) {
+      const key = `${guestLocal}@${guestDomain}`;
+      const seen = (guestMails.get(key) ?? 0) + 1;
+      guestMails.set(key, seen);
+      if (seen > 1) guestLocal += String(seen);
+    }
+    const mail = guest ? `${guestLocal}@${guestDomain}` : `${nick}@${domain}`;
     const upn = guest ? `${mail.replace('@', '_')}#EXT#@${domain}` : `${nick}@${domain}`;
     const enabled = i < PERSONAS.length || !rng.chance(0.05);
     const lastSignIn = now - rng.int(30 * 86400) * 1000;

@@ -98,8 +98,9 @@ export class Throttler {
 }
 
 /** Graph's base RU cost plus query modifiers ($select −1, $expand +1, $top < 20 −1, min 1). */
+/** Cost of a read (GET, or a read action such as POST getByIds); writes always cost 1. */
 export function resourceUnits(base: number, method: string, query: URLSearchParams): number {
-  if (method !== 'GET') return 1;
+  if (method === 'PATCH' || method === 'PUT' || method === 'DELETE') return 1;
   let cost = base;
   const keys = [...query.keys()].map((k) => k.toLowerCase());
   if (keys.includes('$select')) cost -= 1;

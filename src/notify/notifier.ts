@@ -35,6 +35,8 @@ export interface Notifier {
 }
 
 const FINISHED = new Set(['succeeded', 'partial', 'failed']);
+/** Minimum time between two progress updates of one approval card while its restore runs. */
+const PROGRESS_UPDATE_MS = 3000;
 const CARD_STATES = new Set<RestoreRecord['status']>([
   'pending',
   'approved',
@@ -123,8 +125,25 @@ export function startNotifier(
   // Card updates of one request run one after another, each from the stored record, so an
   // older state can never overwrite a newer one.
   const cardQueues = new Map<string, Promise<void>>();
+  const lastCardUpdate = new Map<string, number>();
+  const pendingCardTimers = new Map<string, NodeJS.Timeout>();
   function refreshCard(hint: RestoreRecord): Promise<void> {
     const key = `${hint.tenantId}|${hint.restoreId}`;
+    // While a restore runs, progress updates go out at most every few seconds (the Bot
+    // Connector throttles); a final state always goes out at once.
+    const since = Date.now() - (lastCardUpdate.get(key) ?? 0);
+    if (hint.status === 'running' && since < PROGRESS_UPDATE_MS) {
+      if (!pendingCardTimers.has(key) && !stopped) {
+        const timer = setTimeout(() => {
+          pendingCardTimers.delete(key);
+          if (!stopped) track(refreshCard(hint)).catch(() => undefined);
+        }, PROGRESS_UPDATE_MS - since);
+        timer.unref();
+        pendingCardTimers.set(key, timer);
+      }
+      return Promise.resolve();
+    }
+    lastCardUpdate.set(key, Date.now());
     const next = (cardQueues.get(key) ?? Promise.resolve()).then(async () => {
       const record = await ctx.store.getRestore(hint.tenantId, hint.restoreId);
       if (!record?.card || !CARD_STATES.has(record.status)) return;
@@ -143,15 +162,24 @@ export function startNotifier(
 
   async function digest(settings: TenantSettings): Promise<void> {
     if (settings.alerts.mode !== 'daily-digest') return;
-    const last = (await ctx.store.listAudit(settings.tenantId, { action: 'notify.digest', limit: 1 }))
-      .items[0];
     const now = ctx.now().getTime();
-    if (last && now - new Date(last.at).getTime() < 24 * 3_600_000) return;
+    const last = settings.alerts.lastDigestAt;
+    if (last && now - new Date(last).getTime() < 24 * 3_600_000) return;
     const since = new Date(now - 24 * 3_600_000).toISOString();
     const runs = (await ctx.store.listRuns(settings.tenantId, { limit: 200 })).filter(
       (r) => FINISHED.has(r.status) && (r.finishedAt ?? r.createdAt) >= since,
     );
     if (!runs.length) return;
+    // Claim today's digest on the settings document: of several web processes one wins.
+    try {
+      await ctx.store.putSettings(
+        { ...settings, alerts: { ...settings.alerts, lastDigestAt: ctx.now().toISOString() } },
+        settings.etag,
+      );
+    } catch (error) {
+      if (error instanceof StoreConflictError) return;
+      throw error;
+    }
     await ctx.store.appendAudit({
       tenantId: settings.tenantId,
       actor: systemActor(settings.tenantId),
@@ -226,6 +254,7 @@ export function startNotifier(
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      for (const t of pendingCardTimers.values()) clearTimeout(t);
       ctx.events.off('run.finished', onRun);
       ctx.events.off('run.failed', onRun);
       ctx.events.off('restore.updated', onRestore);

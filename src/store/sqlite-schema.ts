@@ -105,6 +105,21 @@ const MIGRATIONS: string[] = [
   -- The newest entry of each chain, updated in the same transaction: removing entries shows.
   CREATE TABLE audit_head (tenant_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
   `,
+  // 2: indexes that hold the filter columns (type, deleted) with each sort order, so a page of
+  // listObjects is read in order and stops at its limit, whatever the filters (sqlite-object-query.ts).
+  `
+  DROP INDEX objects_by_name;
+  DROP INDEX objects_by_type_name;
+  DROP INDEX objects_by_id;
+  DROP INDEX objects_by_change;
+  DROP INDEX objects_by_type_state;
+  CREATE INDEX objects_walk_name ON objects (tenant_id, name_lower, object_id, object_type, deleted);
+  CREATE INDEX objects_walk_id ON objects (tenant_id, object_id, object_type, deleted);
+  CREATE INDEX objects_walk_change ON objects (tenant_id, last_changed_at, object_id, object_type, deleted);
+  CREATE INDEX objects_walk_type_name ON objects (tenant_id, object_type, name_lower, object_id, deleted);
+  CREATE INDEX objects_walk_type_id ON objects (tenant_id, object_type, object_id, deleted);
+  CREATE INDEX objects_walk_type_change ON objects (tenant_id, object_type, last_changed_at, object_id, deleted);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { ObjectType, RunStatus } from '../domain.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
 import { guardSqlite } from './sqlite-errors.ts';
+import { DEFAULT_SEARCH_TUNING, listObjectsSql, type SearchTuning } from './sqlite-object-query.ts';
 import { migrate } from './sqlite-schema.ts';
 import {
   type AuditEntry,
@@ -57,6 +58,8 @@ export interface SqliteStoreOptions {
   /** Caps the file at this many pages: lets tests reproduce a full disk. */
   maxPageCount?: number;
   now?: () => Date;
+  /** Search plan thresholds (tests force each plan with small values). */
+  searchTuning?: Partial<SearchTuning>;
 }
 
 /** The default file name under DATA_DIR. */
@@ -64,23 +67,6 @@ export const SQLITE_FILE_NAME = 'entra-backup.db';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, unknown>;
-
-/** Above this many candidates, walking the sort index with a substring test is faster. */
-const DENSE_MATCHES = 2500;
-/** Up to this many trigram candidates, sorting them beats walking (names cluster in the sort order). */
-const CANDIDATE_CAP = 10_000;
-
-const SORT_COLUMNS: Record<NonNullable<ObjectListQuery['sort']>, string[]> = {
-  name: ['name_lower', 'object_id', 'object_type'],
-  id: ['object_id', 'object_type'],
-  lastChange: ['last_changed_at', 'object_id', 'object_type'],
-};
-
-function trigramsOf(term: string): string[] {
-  const out = new Set<string>();
-  for (let i = 0; i + 3 <= term.length; i += 1) out.add(term.slice(i, i + 3));
-  return [...out];
-}
 
 function parse<T>(doc: unknown): T {
   return JSON.parse(String(doc)) as T;
@@ -102,10 +88,12 @@ export class SqliteStore implements Store {
   private db: Database.Database | undefined;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly now: () => Date;
+  private readonly tuning: SearchTuning;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.file = path.resolve(options.file);
     this.now = options.now ?? (() => new Date());
+    this.tuning = { ...DEFAULT_SEARCH_TUNING, ...options.searchTuning };
   }
 
   async init(): Promise<void> {
@@ -294,115 +282,14 @@ export class SqliteStore implements Store {
   }
 
   async listObjects(tenantId: string, query: ObjectListQuery): Promise<Page<ObjectRecord>> {
-    const limit = clampLimit(query.limit, 50, 1000);
-    const sort = query.sort ?? 'name';
-    const columns = SORT_COLUMNS[sort];
-    if (!columns) throw new StoreInputError(`sort: '${String(sort)}' is not one of name, id, lastChange`);
-    const desc = query.descending === true;
-    const term = normalizeSearchTerm(query.search);
-    const deleted = query.deleted ?? 'all';
-    const kind = `objects:${sort}:${desc ? 'desc' : 'asc'}`;
-
-    const where = ['o.tenant_id = @tenantId'];
-    const params: Params = { tenantId, limit: limit + 1 };
-    if (query.type) {
-      where.push('o.object_type = @type');
-      params.type = query.type;
-    }
-    if (deleted === 'live') where.push('o.deleted = 0');
-    else if (deleted === 'deleted') where.push('o.deleted = 1');
-    if (query.continuation) {
-      const position = decodeContinuation(kind, query.continuation);
-      const names = columns.map((_, i) => `@k${i}`);
-      columns.forEach((_, i) => {
-        params[`k${i}`] = positionString(position, i);
-      });
-      where.push(`(${columns.map((c) => `o.${c}`).join(', ')}) ${desc ? '<' : '>'} (${names.join(', ')})`);
-    }
-    // Candidates first (CROSS JOIN fixes the join order) when few; else walk the sort index.
-    let from = 'FROM objects o';
-    if (term) {
-      params.needle = searchNeedle(term);
-      params.term = term;
-      // Few candidates: fetch them by index and sort that handful. Many: walk the sort order,
-      // where matches are dense enough that the page fills quickly.
-      const plan = this.run(() => this.searchPlan(tenantId, term));
-      if (plan.kind === 'none') return { items: [] };
-      if (plan.kind === 'trigram') {
-        params.match = plan.match;
-        from =
-          'FROM (SELECT rowid AS id FROM object_search WHERE object_search MATCH @match) AS hit CROSS JOIN objects o';
-      } else if (plan.kind === 'prefix') {
-        params.termEnd = `${term}\uffff`;
-        from = `FROM (SELECT DISTINCT id FROM object_keys WHERE tenant_id = @tenantId AND key >= @term
-          AND key < @termEnd) AS hit CROSS JOIN objects o`;
-      }
-      if (plan.kind !== 'walk') where.push('o.id = hit.id');
-      // Always confirmed on the search text: exact semantics whichever path found the row.
-      where.push('instr(o.search_text, @needle) > 0');
-    }
-    const order = columns.map((c) => `o.${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
-    const sql = `SELECT o.doc, ${columns.map((c) => `o.${c}`).join(', ')} ${from}
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit`;
-    return this.run(() => {
-      const rows = this.all(sql, params);
-      const more = rows.length > limit;
-      const page = more ? rows.slice(0, limit) : rows;
-      const last = page[page.length - 1];
-      return {
-        items: page.map((r) => parse<ObjectRecord>(r.doc)),
-        ...(more && last
-          ? {
-              continuation: encodeContinuation(
-                kind,
-                columns.map((c) => String(last[c])),
-              ),
-            }
-          : {}),
-      };
-    });
-  }
-
-  /** Picks the cheaper way to find a term's matches, from how many objects it can match. */
-  private searchPlan(
-    tenantId: string,
-    term: string,
-  ): { kind: 'none' } | { kind: 'walk' } | { kind: 'prefix' } | { kind: 'trigram'; match: string } {
-    if (term.length < SUBSTRING_MIN_LENGTH) {
-      const row = this.get(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM object_keys WHERE tenant_id = @tenantId AND key >= @term
-           AND key < @termEnd LIMIT ${DENSE_MATCHES})`,
-        { tenantId, term, termEnd: `${term}\uffff` },
-      );
-      const n = Number(row?.n ?? 0);
-      return n === 0 ? { kind: 'none' } : n >= DENSE_MATCHES ? { kind: 'walk' } : { kind: 'prefix' };
-    }
-    // Rows per trigram (all tenants), each counted only up to the second-rarest count so far: the
-    // rarest two bound the matches and make a cheap candidate query; common trigrams cost little.
-    const counted: { match: string; docs: number }[] = [];
-    for (const trigram of trigramsOf(term)) {
-      const cap = counted.length >= 2 ? counted[1].docs : CANDIDATE_CAP;
-      const match = `"${trigram.replace(/"/g, '""')}"`;
-      const row = this.get(
-        'SELECT count(*) AS n FROM (SELECT 1 FROM object_search WHERE object_search MATCH @match LIMIT @cap)',
-        {
-          match,
-          cap,
-        },
-      );
-      counted.push({ match, docs: Number(row?.n ?? 0) });
-      counted.sort((x, y) => x.docs - y.docs);
-      if (counted[0].docs === 0) return { kind: 'none' };
-    }
-    if (counted[0].docs === 0) return { kind: 'none' };
-    if (counted[0].docs >= CANDIDATE_CAP) return { kind: 'walk' };
-    return {
-      kind: 'trigram',
-      match: counted
-        .slice(0, 2)
-        .map((c) => c.match)
-        .join(' AND '),
-    };
+    return this.run(() =>
+      listObjectsSql(
+        { all: (sql, p) => this.all(sql, p), get: (sql, p) => this.get(sql, p) },
+        tenantId,
+        query,
+        this.tuning,
+      ),
+    );
   }
 
   async *listLiveObjectIds(tenantId: string, objectType: ObjectType): AsyncIterable<string[]> {

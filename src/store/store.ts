@@ -71,6 +71,8 @@ export interface TenantSettings {
     reminderMinutes: number;
     /** The default channel for approvals and alerts (a key of `conversations`). */
     channelConversationId?: string;
+    /** When the last daily digest was posted (claimed with compare-and-swap on the settings). */
+    lastDigestAt?: string;
   };
   approval: { approversNeeded: number; expiryHours: number };
   admins: {

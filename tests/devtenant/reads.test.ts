@@ -155,6 +155,37 @@ describe('$filter, $count, $search and ConsistencyLevel', () => {
     expect(items(upn)).toHaveLength(1);
   });
 
+  it('filters on unquoted DateTimeOffset literals: a sign-in window and users created since a date', async () => {
+    const all = (await pageAll(fx, '/auditLogs/signIns')).items.map((s) => String(s.createdDateTime));
+    expect(all.length).toBeGreaterThan(20);
+    // A window strictly inside the range, bounds taken from real records (inclusive both ends).
+    const hi = all[5];
+    const lo = all[all.length - 6];
+    const window = await pageAll(
+      fx,
+      `/auditLogs/signIns?$filter=createdDateTime ge ${lo} and createdDateTime le ${hi}&$top=7`,
+    );
+    const got = window.items.map((s) => String(s.createdDateTime));
+    const expected = all.filter((t) => t >= lo && t <= hi);
+    expect(got).toEqual(expected);
+    expect(got).toContain(lo);
+    expect(got).toContain(hi);
+    expect(window.pages.length).toBeGreaterThan(1);
+    // Offsets and fractional seconds are DateTimeOffset literals too (the same instant as `hi`).
+    const local = new Date(Date.parse(hi) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
+    const sameInstant = await pageAll(fx, `/auditLogs/signIns?$filter=createdDateTime ge ${local}`);
+    expect(sameInstant.items.map((s) => String(s.createdDateTime))).toEqual(all.filter((t) => t >= hi));
+    const users = await pageAll(
+      fx,
+      '/users?$filter=createdDateTime ge 2023-06-01T00:00:00Z&$select=id,createdDateTime',
+    );
+    expect(users.items.length).toBeGreaterThan(0);
+    expect(users.items.every((u) => String(u.createdDateTime) >= '2023-06-01T00:00:00Z')).toBe(true);
+    const broken = await fx.get('/auditLogs/signIns?$filter=createdDateTime ge 2025-01-01T00:00:00Zjunk');
+    expect(broken.status).toBe(400);
+    expect(code(broken)).toBe('Request_BadRequest');
+  });
+
   it('needs ConsistencyLevel: eventual and $count=true for ne / not / endsWith', async () => {
     const bare = await fx.get('/users?$filter=accountEnabled ne true');
     expect(bare.status).toBe(400);

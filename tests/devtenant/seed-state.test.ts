@@ -47,6 +47,64 @@ describe('seeder', () => {
     b.close();
   });
 
+  it('seeds any seed name and size without a collision: unique ids, UPNs and mail nicknames', () => {
+    const db = openDevTenantDb(path.join(tmp, 'many'));
+    const names = [
+      'backup-engine',
+      'backup-workers',
+      'backup-sign-ins',
+      'restore',
+      'bot',
+      'tab',
+      'chaos',
+      'security',
+      'bench',
+      'contoso',
+      'fabrikam',
+      'x',
+      'seed with spaces',
+      'Ünïcode',
+      '42',
+      'seed-1',
+      'seed-2',
+      'seed-14',
+      'a-2',
+      'a',
+    ];
+    const duplicates = (tenantId: string, type: string, expr: string) =>
+      db
+        .prepare(
+          `SELECT ${expr} AS k FROM objects WHERE tenant_id = ? AND type = ? GROUP BY k HAVING COUNT(*) > 1`,
+        )
+        .all(tenantId, type);
+    let seeded = 0;
+    for (const seed of names)
+      for (const users of [1, 2, 5, 13, 40]) {
+        // Two tenants from the same seed (seed and seed-2) in one file, as `tenants: 2` plans them.
+        for (const s of [seed, `${seed}-2`]) {
+          const r = seedTenant(db, { seed: s, users, signIns: 3, directoryAudits: 2 });
+          seeded++;
+          expect(r.counts.user).toBe(users);
+          expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.userPrincipalName'))")).toEqual([]);
+          expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.mailNickname'))")).toEqual([]);
+          expect(duplicates(r.tenantId, 'group', "lower(json_extract(data, '$.mailNickname'))")).toEqual([]);
+        }
+      }
+    // Larger tenants drew namesake guests from one domain (seed-1, seed-2, seed-14 at 2,000 users).
+    for (const seed of ['seed-1', 'seed-2', 'seed-14']) {
+      const r = seedTenant(db, { seed, users: 2000, signIns: 0, devices: 0 });
+      expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.userPrincipalName'))")).toEqual([]);
+      expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.mailNickname'))")).toEqual([]);
+    }
+    // Object ids are unique across types within each tenant (directoryObjects/{id} resolves one).
+    const crossType = db
+      .prepare('SELECT tenant_id, id FROM objects GROUP BY tenant_id, id HAVING COUNT(*) > 1')
+      .all();
+    expect(crossType).toEqual([]);
+    expect(seeded).toBe(names.length * 5 * 2);
+    db.close();
+  });
+
   it('seeds a realistic tenant: guests, disabled users, group kinds, nested groups, privileged roles', () => {
     const db = openDevTenantDb(path.join(tmp, 'c'));
     const r = seedTenant(db, { seed: 'realistic', users: 300 });

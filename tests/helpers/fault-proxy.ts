@@ -31,6 +31,8 @@ export interface ProxiedRequest {
   status: number | 'dropped';
   /** Decoded (not verified) claims of the bearer token, when the request carried one. */
   claims?: Record<string, unknown>;
+  /** The request body as text (first 256 KB), when there was one. */
+  body?: string;
 }
 
 export interface FaultProxy {
@@ -113,7 +115,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const path = req.url ?? '/';
     const claims = bearerClaims(req.headers.authorization);
     const record = (status: ProxiedRequest['status']) =>
-      requests.push({ method, path, status, ...(claims ? { claims } : {}) });
+      requests.push({
+        method,
+        path,
+        status,
+        ...(claims ? { claims } : {}),
+        ...(body.length ? { body: body.subarray(0, 256 * 1024).toString('utf8') } : {}),
+      });
     const forward = () => forwardTo(req, res, body, record);
     const roll = random();
     const r429 = faults.rate429 ?? 0;

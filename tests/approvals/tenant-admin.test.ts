@@ -1,0 +1,67 @@
+// Who counts as a tenant admin, resolved through Graph against the dev tenant: holders of the
+// configured directory roles (default: Global Administrator, Privileged Role Administrator) or
+// members of the configured admin group; fail closed when Graph refuses the backup app.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearTenantAdminCache, isTenantAdmin } from '../../src/auth/tenant-admin.ts';
+import { ensureTenant } from '../../src/settings/tenant-settings.ts';
+import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
+
+let w: TestWorld;
+let globalAdmin: string;
+let plainMember: string;
+let groupId: string;
+
+beforeAll(async () => {
+  w = await createTestWorld({ users: 20 });
+  const graph = w.ctx.graph.forBackup(w.tenantId);
+  const ga = await graph.get<{ value: { principalId: string }[] }>(
+    `/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent("roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'")}`,
+  );
+  globalAdmin = ga.value[0].principalId;
+  const ops = w.devTenant.ops(w.tenantId);
+  const admins = new Set(
+    (
+      await graph.get<{ value: { principalId: string }[] }>('/roleManagement/directory/roleAssignments')
+    ).value.map((a) => a.principalId),
+  );
+  for (const g of ops.list('group', { limit: 50 })) {
+    const member = ops.members('group', g.id).find((m) => !admins.has(m));
+    if (member) {
+      groupId = g.id;
+      plainMember = member;
+      break;
+    }
+  }
+}, 120_000);
+afterAll(async () => w?.close());
+
+describe('isTenantAdmin', () => {
+  it('holders of the default admin roles are admins; others are not', async () => {
+    expect(await isTenantAdmin(w.ctx, w.tenantId, globalAdmin)).toBe(true);
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(false);
+    expect(await isTenantAdmin(w.ctx, w.tenantId, '00000000-0000-4000-8000-000000000000')).toBe(false);
+    expect(await isTenantAdmin(w.ctx, w.tenantId, "x' or '1'='1")).toBe(false);
+  });
+
+  it("the tenant's own admin group and roles replace the defaults", async () => {
+    const s = await ensureTenant(w.ctx.store, w.tenantId, w.ctx.now());
+    await w.ctx.store.putSettings({ ...s, admins: { groupId, roleTemplateIds: [] } }, s.etag);
+    clearTenantAdminCache(w.ctx, w.tenantId);
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
+    expect(await isTenantAdmin(w.ctx, w.tenantId, globalAdmin)).toBe(false);
+  });
+
+  it('fails closed when the backup app lost consent, and answers again once consent is back', async () => {
+    clearTenantAdminCache(w.ctx);
+    w.devTenant.revokeConsent(w.tenantId, 'backup');
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(false);
+    w.devTenant.grantConsent(w.tenantId, 'backup');
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
+  });
+
+  it("an unknown tenant is nobody's, and the check leaves no settings behind", async () => {
+    const unknown = '11111111-2222-4333-8444-555555555555';
+    expect(await isTenantAdmin(w.ctx, unknown, globalAdmin)).toBe(false);
+    expect(await w.ctx.store.getSettings(unknown)).toBeUndefined();
+  });
+});
