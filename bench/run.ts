@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   const mode = args.quick ? 'quick' : 'full';
   const file = runFilePath(resultsDir, { startedAt, mode });
+  const machine = machineInfo(REPO_ROOT);
   const runFile = (): RunFile => ({
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -135,7 +136,6 @@ async function main(): Promise<void> {
     settings: { sizes, latency: LATENCY, throttling: 'Graph large-tenant budget (dev tenant default)' },
     results,
   });
-  const machine = machineInfo(REPO_ROOT);
   for (const scenario of SCENARIOS) {
     if (args.only && !args.only.includes(scenario.name)) continue;
     let result: ScenarioResult;

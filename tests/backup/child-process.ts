@@ -1,10 +1,19 @@
-// Starting the backup child process (tsx) and reading its output lines.
+// Starting the backup child process and reading its output lines. The child runs in plain node
+// from an esbuild bundle (prepareChild, once per test file; the bundle is cached across files and
+// runs), so it starts in well under a second; without prepareChild it falls back to tsx.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { bundleChild } from '../helpers/child-bundle.ts';
 import type { WorldSpec } from './fixtures/world-context.ts';
 
 const CHILD = path.resolve(import.meta.dirname, 'fixtures/backup-child.ts');
 const TSX = path.resolve(import.meta.dirname, '../../node_modules/.bin/tsx');
+let bundled: string | undefined;
+
+/** Bundles the child entry (or reuses the cached bundle); call in beforeAll. */
+export async function prepareChild(): Promise<void> {
+  bundled = await bundleChild(CHILD);
+}
 
 export interface Child {
   proc: ChildProcess;
@@ -17,7 +26,9 @@ export interface Child {
 }
 
 export function startChild(spec: WorldSpec, args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(TSX, [CHILD, ...args], {
+  const [command, argv] = bundled ? [process.execPath, [bundled, ...args]] : [TSX, [CHILD, ...args]];
+  const proc = spawn(command, argv, {
+    cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, BACKUP_WORLD: JSON.stringify(spec), ...env },
     stdio: [env.BACKUP_WAIT_GO === '1' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });

@@ -9,7 +9,7 @@ import { runBackupNow } from '../../src/backup/run-now.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { RunRecord } from '../../src/store/store.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
-import { startChild } from './child-process.ts';
+import { prepareChild, startChild } from './child-process.ts';
 import { contextFor } from './fixtures/world-context.ts';
 import { storeFingerprint } from './store-fingerprint.ts';
 import { opsFor, specOf } from './world.ts';
@@ -18,7 +18,8 @@ const KILLS = Number(process.env.BACKUP_KILLS ?? 4);
 let world: TestWorld;
 
 beforeAll(async () => {
-  world = await createTestWorld({ users: 20, seed: 'contoso' });
+  const [w] = await Promise.all([createTestWorld({ users: 20, seed: 'contoso' }), prepareChild()]);
+  world = w;
   // Slow Graph a little so that kills land inside the run, and keep delta pages small so the
   // run has many checkpoints.
   world.devTenant.setFaults(world.tenantId, { deltaPageSize: 6, deltaMemberPageSize: 10 });

@@ -7,7 +7,7 @@ import { requestBackup } from '../../src/backup/request-backup.ts';
 import type { RunRecord } from '../../src/store/store.ts';
 import { startCosmosServer } from '../helpers/cosmos-server.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
-import { type Child, startChild } from './child-process.ts';
+import { type Child, prepareChild, startChild } from './child-process.ts';
 import { contextFor, type WorldSpec } from './fixtures/world-context.ts';
 import { specOf } from './world.ts';
 
@@ -61,6 +61,7 @@ async function scenario(world: TestWorld, ctx: AppContext, spec: WorldSpec, kill
 describe('workers sharing one SQLite store', () => {
   let world: TestWorld;
   beforeAll(async () => {
+    await prepareChild();
     world = await createTestWorld({
       users: 8,
       seed: 'backup-workers',
@@ -102,6 +103,7 @@ describe.runIf(process.env.BACKUP_COSMOS === '1')('workers sharing one Cosmos-pr
   let stopCosmos: (() => Promise<void>) | undefined;
   let spec: WorldSpec;
   beforeAll(async () => {
+    await prepareChild();
     const cosmos = await startCosmosServer();
     stopCosmos = () => cosmos.stop();
     world = await createTestWorld({

@@ -98,8 +98,9 @@ describe('hostile commands', () => {
 });
 
 describe('slow Graph', () => {
-  it('a card action answers within Teams\' 5 s even when Graph is slow, and posts the result when ready', async () => {
-    const [target] = (await w.ctx.store.listObjects(w.tenantId, { type: 'user', deleted: 'live', limit: 1 })).items;
+  it("a card action answers within Teams' 5 s even when Graph is slow, and posts the result when ready", async () => {
+    const [target] = (await w.ctx.store.listObjects(w.tenantId, { type: 'user', deleted: 'live', limit: 1 }))
+      .items;
     const data = { tenantId: w.tenantId, objectType: 'user', objectId: target.objectId };
     await w.click(w.users.admin1, 'restore.open', data); // admin check cached, as in a real session
     w.world.devTenant.setFaults(w.tenantId, { latencyMs: 1500 });

@@ -5,14 +5,13 @@
 // RESTORE_KILLS sets the number of kills (default 3; 20 for the long run).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app-context.ts';
 import type { GraphClient } from '../../src/graph/gateway.ts';
 import { planRestore } from '../../src/restore/planner.ts';
 import type { RestorePlan, RestoreResult } from '../../src/restore/restore-types.ts';
+import { bundleChild } from '../helpers/child-bundle.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
 import {
   approvedRecord,
@@ -68,22 +67,9 @@ const ref = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/di
 
 beforeAll(async () => {
   world = await createTestWorld({ users: 12 });
-  // One bundle for the worker processes: each starts in plain node, without transpiling again.
-  // Kept inside the repository so its bare imports resolve against node_modules.
-  childScript = path.resolve(
-    import.meta.dirname,
-    `../../node_modules/.cache/restore-kill-child-${randomUUID()}.mjs`,
-  );
-  await build({
-    entryPoints: [path.join(import.meta.dirname, 'kill-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: childScript,
-    logLevel: 'silent',
-  });
+  // One bundle for the worker processes: each starts in plain node, without transpiling again
+  // (shared helper; the bundle is cached in the repository so its bare imports resolve).
+  childScript = await bundleChild(path.join(import.meta.dirname, 'kill-child.ts'));
   ctx = world.ctx;
   A = world.tenantId;
   w = ctx.graph.forRestore(A);
@@ -128,7 +114,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await rm(childScript, { force: true });
   await world?.close();
 });
 

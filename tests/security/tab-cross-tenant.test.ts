@@ -106,7 +106,7 @@ describe("tab API: another tenant's ids", () => {
   it("another tenant's object id in a path or a body reveals nothing and restores nothing", async () => {
     const reads = [
       await call('GET', `/api/tab/objects/user/${B_USER}`, tokenA),
-      await call('GET', `/api/tab/objects/user/${B_USER}/versions`, tokenA),
+      await call('GET', `/api/tab/objects/user/${B_USER}/versions/${encodeURIComponent("x")}`, tokenA),
       await call('GET', `/api/tab/objects?type=user&search=secret`, tokenA),
     ];
     for (const r of reads) expect(r.text).not.toContain('Tenant B secret user');

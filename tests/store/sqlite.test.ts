@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/store/audit-chain.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { StoreUnavailableError } from '../../src/store/store.ts';
 import { actor, object, runStoreContract, tenant, version } from './contract.ts';
@@ -53,7 +54,10 @@ describe('SQLite store: files and faults', () => {
     expect((await second.getObject(t, 'user', 'u1'))?.displayName).toBe('Kept');
     await second.close();
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+    // Each migration ran exactly once, in order.
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    );
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
