@@ -218,6 +218,12 @@ export interface TypeSpec {
   deltaRelations?: { property: string; kind: EdgeKind }[];
   /** Relationships read per changed object (batched). */
   perObject?: PerObjectRelation[];
+  /**
+   * App role assignments change without the service principal changing: after an incremental
+   * round, `perObject` is re-read for the service principals the directory audit log names
+   * (collectors/audited-relations.ts). The stream's `watermark` is the audit watermark.
+   */
+  auditedAppRoles?: boolean;
   /** Pace for endpoints with their own limits: at most `requests` per `windowMs`. */
   pace?: { requests: number; windowMs: number };
   /** Fields copied into ObjectRecord.summary for lists. */
@@ -294,8 +300,10 @@ export const TYPE_SPECS: Record<ObjectType, TypeSpec> = {
     query: select([...SERVICE_PRINCIPAL_SELECT, 'owners']),
     softDelete: true,
     deltaRelations: [{ property: 'owners', kind: 'owner' }],
-    // No delta for app role assignments: read for the service principals each round returns.
+    // No delta for app role assignments: read for the service principals each round returns, and
+    // for those the audit log says were granted or lost an assignment since the last round.
     perObject: [{ segment: 'appRoleAssignedTo', kind: 'appRoleAssignment', targetField: 'principalId' }],
+    auditedAppRoles: true,
     summaryFields: ['appId', 'servicePrincipalType', 'accountEnabled', 'appOwnerOrganizationId'],
     searchFields: ['appId'],
   },

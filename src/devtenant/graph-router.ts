@@ -4,6 +4,7 @@ import { DEFAULT_DELTA_PAGE_SIZE, handleDelta } from './delta.ts';
 import { ACTIVE, SOFT_DELETED } from './directory.ts';
 import type { GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors } from './graph-errors.ts';
+import { checkMember, getByIds, listMemberOf } from './graph-membership.ts';
 import {
   countObjects,
   getDeleted,
@@ -26,7 +27,6 @@ import {
   removePassword,
 } from './graph-write.ts';
 import { addLink, purgeObject, removeLink, restoreObject } from './mutations.ts';
-import { checkMember, getByIds, listMemberOf } from './graph-membership.ts';
 import { assertNoQuery, parseQuery, type QueryOptions } from './odata-query.ts';
 import { project, selection } from './projection.ts';
 import {

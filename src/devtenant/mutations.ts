@@ -30,6 +30,54 @@ function defOf(type: StoredType): ResourceDef {
   return resourceByType(type) as ResourceDef;
 }
 
+const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal'] as const;
+
+/**
+ * Entra's audit entry of an app role grant or removal: its activity name per principal type, the
+ * principal and the resource service principal as target resources, AppRole.Id and
+ * ServicePrincipal.ObjectID among the modified properties (the backup engine finds service
+ * principals whose assignments changed outside delta this way).
+ */
+function appRoleAuditShape(activity: string, a: StoredObject): Json {
+  const added = activity.startsWith('Add');
+  const pType = PRINCIPAL_TYPES.find((t) => t === a.data.principalType) ?? 'User';
+  const noun = { User: 'user', Group: 'group', ServicePrincipal: 'service principal' }[pType];
+  const quoted = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : null);
+  const change = (name: string, value: unknown) => ({
+    displayName: name,
+    oldValue: added ? null : quoted(value),
+    newValue: added ? quoted(value) : null,
+  });
+  return {
+    activityDisplayName: added
+      ? pType === 'User'
+        ? 'Add app role assignment grant to user'
+        : `Add app role assignment to ${noun}`
+      : `Remove app role assignment from ${noun}`,
+    category:
+      pType === 'User' ? 'UserManagement' : pType === 'Group' ? 'GroupManagement' : 'ApplicationManagement',
+    operationType: added ? 'Assign' : 'Unassign',
+    targetResources: [
+      {
+        id: a.data.principalId,
+        displayName: a.data.principalDisplayName ?? null,
+        type: pType,
+        modifiedProperties: [
+          change('AppRole.Id', a.data.appRoleId),
+          change('ServicePrincipal.ObjectID', a.data.resourceId),
+          change('ServicePrincipal.DisplayName', a.data.resourceDisplayName),
+        ],
+      },
+      {
+        id: a.data.resourceId,
+        displayName: a.data.resourceDisplayName ?? null,
+        type: 'ServicePrincipal',
+        modifiedProperties: [],
+      },
+    ],
+  };
+}
+
 /** Records a directory audit entry, as Entra does for every change. */
 export function audit(
   dir: TenantDirectory,
@@ -38,6 +86,7 @@ export function audit(
   now: Date,
   actor = 'Dev tenant',
 ): void {
+  const appRole = target.type === 'appRoleAssignment' ? appRoleAuditShape(activity, target) : {};
   dir.insert('directoryAudit', {
     id: `Directory_${randomUUID()}`,
     activityDateTime: iso(now),
@@ -62,6 +111,7 @@ export function audit(
         modifiedProperties: [],
       },
     ],
+    ...appRole,
   });
 }
 

@@ -18,7 +18,8 @@ interface Token {
   v: string;
 }
 
-const DATE_TIME_LITERAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+ -]\d{2}:\d{2})?(?![\w:.])/i;
+const DATE_TIME_LITERAL =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+ -]\d{2}:\d{2})?(?![\w:.])/i;
 
 function tokenize(input: string): Token[] {
   const out: Token[] = [];

@@ -25,7 +25,10 @@ export interface ServeHandle {
 }
 
 export async function serve(config: Config, role: Role): Promise<ServeHandle> {
-  const runtime = await openRuntime(config, { startDevTenant: role !== 'worker' || usesDevTenant(config) });
+  const runtime = await openRuntime(
+    { ...config, ROLE: role },
+    { startDevTenant: role !== 'worker' || usesDevTenant(config) },
+  );
   const stops: (() => Promise<void>)[] = [];
   const urls: Record<string, string> = {};
 
@@ -52,17 +55,20 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
     url = await listen(server, config.PORT, config.HOST);
     const notifier = startNotifier(runtime, bot.connector);
     stops.push(() => notifier.stop());
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server!.close(() => resolve());
-          // Keep-alive sockets (the Playground, browsers) would hold close() open.
-          server!.server.closeAllConnections();
-        }),
-    );
+    const web = server;
+    stops.push(() => closeServer(web));
     urls.health = `${url}/healthz`;
     urls.tab = `${url}/tab/`;
     urls.bot = `${url}/api/messages`;
+  }
+
+  if (role === 'worker') {
+    // A worker answers /healthz only (App Service and probes restart a silent process).
+    server = await createHttpServer(runtime, []);
+    url = await listen(server, config.PORT, config.HOST);
+    const health = server;
+    stops.push(() => closeServer(health));
+    urls.health = `${url}/healthz`;
   }
 
   if (role === 'worker' || role === 'all') {
@@ -95,4 +101,12 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
       await runtime.close();
     },
   };
+}
+
+function closeServer(server: RestifyServer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive sockets (the Playground, browsers) would hold close() open.
+    server.server.closeAllConnections();
+  });
 }

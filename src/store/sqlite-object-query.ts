@@ -29,10 +29,14 @@ export interface SqlReader {
 }
 
 export interface SearchTuning {
-  /** Up to this many candidates, fetching and sorting them is cheapest; above, walk the sort order. */
+  /** Under this many candidates, fetching and sorting them is cheapest. */
   candidateCap: number;
-  /** Rows of the sort order checked directly before switching to the candidate semi-join. */
+  /** Rows of the sort order checked directly (each row read) before using the candidate set. */
   walkBudget: number;
+  /** Above this many candidates, walk the sort order with the candidate set to the end. */
+  manyCandidates: number;
+  /** Index rows walked with the candidate set per candidate, before fetching the candidates instead. */
+  walkPerCandidate: number;
   /** At most this many trigrams of a long term are counted (spread over the term). */
   trigramsCounted: number;
 }
@@ -40,8 +44,29 @@ export interface SearchTuning {
 export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   candidateCap: 3000,
   walkBudget: 600,
-  trigramsCounted: 4,
+  manyCandidates: 16_000,
+  walkPerCandidate: 2,
+  trigramsCounted: 12,
 };
+
+/** Sorts after every character (in SQLite's UTF-8 order too): the end of a prefix range. */
+const KEY_END = '\u{10ffff}';
+
+/** Code points of each key kept for short (1-2 character) searches. */
+const KEY_PREFIX_LENGTH = 2;
+
+/**
+ * What object_keys holds for an object: the first two characters of each search key and of each
+ * display-name word, once each. A short term only ever needs those, and they are few per object.
+ */
+export function keyPrefixesOf(keys: string[]): string[] {
+  return [
+    ...new Set(keys.map((k) => Array.from(k).slice(0, KEY_PREFIX_LENGTH).join('')).filter((k) => k !== '')),
+  ];
+}
+
+/** A trigram counted up to this many rows is "common": enough to rank them. */
+const TRIGRAM_RANK_CAP = 256;
 
 type Sort = NonNullable<ObjectListQuery['sort']>;
 
@@ -51,19 +76,25 @@ const SORT_COLUMNS: Record<Sort, string[]> = {
   lastChange: ['last_changed_at', 'object_id', 'object_type'],
 };
 
-/** The index walked for a sort, with or without a type filter (see migration 2 in sqlite-schema.ts). */
+/**
+ * The index walked for a sort and filter (see migration 2 in sqlite-schema.ts): each holds the
+ * type and deleted flag beside the sort order; deleted-only queries walk a partial index of
+ * the deleted objects alone.
+ */
 function walkIndex(sort: Sort, typed: boolean, deletedOnly: boolean): string {
-  if (typed) return `objects_walk_type_${sort === 'lastChange' ? 'change' : sort}`;
-  if (sort === 'name' && deletedOnly) return 'objects_by_state_name';
-  return `objects_walk_${sort === 'lastChange' ? 'change' : sort}`;
+  const order = sort === 'lastChange' ? 'change' : sort;
+  return `objects_${deletedOnly ? 'deleted' : 'walk'}_${typed ? 'type_' : ''}${order}`;
 }
 
-/** Trigrams of the term by code point (FTS5 counts characters, not UTF-16 units). */
-function trigramsOf(term: string): string[] {
+/** Distinct trigrams of the term by code point (FTS5 counts characters, not UTF-16 units), with their position. */
+function trigramsOf(term: string): { trigram: string; at: number }[] {
   const chars = Array.from(term);
-  const out = new Set<string>();
-  for (let i = 0; i + 3 <= chars.length; i += 1) out.add(chars.slice(i, i + 3).join(''));
-  return [...out];
+  const out = new Map<string, number>();
+  for (let i = 0; i + 3 <= chars.length; i += 1) {
+    const trigram = chars.slice(i, i + 3).join('');
+    if (!out.has(trigram)) out.set(trigram, i);
+  }
+  return [...out].map(([trigram, at]) => ({ trigram, at }));
 }
 
 /** At most `n` items, evenly spread, first and last included. */
@@ -75,53 +106,61 @@ function spread<T>(items: T[], n: number): T[] {
 
 type Candidates =
   | { kind: 'none' }
-  /** `sql` selects candidate row ids (`id`); `few` = under the cap. */
-  | { kind: 'some'; few: boolean; sql: string; params: Params };
+  /** No index narrows the term (fewer than three characters by code point, yet not short): read every row. */
+  | { kind: 'scan' }
+  /** `sql` selects candidate row ids (`id`), possibly repeated; `countSql` counts them up to @cap. */
+  | { kind: 'some'; sql: string; distinctSql: string; countSql: string; params: Params };
 
-/** Where a term's candidates come from, and whether they are few, from counts capped at the cap. */
+/** Where a term's candidates come from: the key prefixes (short terms) or the trigram index. */
 function candidatesOf(db: SqlReader, tenantId: string, term: string, tuning: SearchTuning): Candidates {
-  const cap = tuning.candidateCap;
-  if (Array.from(term).length < SUBSTRING_MIN_LENGTH) {
-    const params = { tenantId, term, termEnd: `${term}\uffff` };
-    const row = db.get(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM object_keys WHERE tenant_id = @tenantId AND key >= @term
-         AND key < @termEnd LIMIT ${cap})`,
-      params,
-    );
-    const n = Number(row?.n ?? 0);
-    if (n === 0) return { kind: 'none' };
+  if (term.length < SUBSTRING_MIN_LENGTH) {
+    const where = 'tenant_id = @tenantId AND key >= @term AND key < @termEnd';
     return {
       kind: 'some',
-      few: n < cap,
-      sql: 'SELECT DISTINCT id FROM object_keys WHERE tenant_id = @tenantId AND key >= @term AND key < @termEnd',
-      params,
+      sql: `SELECT id FROM object_keys WHERE ${where}`,
+      distinctSql: `SELECT DISTINCT id FROM object_keys WHERE ${where}`,
+      countSql: `SELECT count(*) AS n FROM (SELECT 1 FROM object_keys WHERE ${where} LIMIT @cap)`,
+      params: { tenantId, term, termEnd: `${term}${KEY_END}` },
     };
   }
-  // Rows per trigram (all tenants: the trigram index is shared), each counted only up to the
-  // second-rarest so far: the rarest two bound the matches and make a cheap candidate query.
-  const counted: { match: string; docs: number }[] = [];
-  for (const trigram of spread(trigramsOf(term), tuning.trigramsCounted)) {
-    const limit = counted.length >= 2 ? counted[1].docs : cap;
+  const trigrams = spread(trigramsOf(term), tuning.trigramsCounted);
+  if (trigrams.length === 0) return { kind: 'scan' };
+  // Rows per trigram (all tenants: the trigram index is shared), each counted to a small cap.
+  // The candidate query ANDs three: the rarest, ties broken by distance in the term (trigrams
+  // far apart are close to independent, so 'martinez 92594' gives 'mar', 'z 9', '594').
+  const counted: { match: string; at: number; docs: number }[] = [];
+  for (const { trigram, at } of trigrams) {
     const match = `"${trigram.replace(/"/g, '""')}"`;
     const row = db.get(
-      'SELECT count(*) AS n FROM (SELECT 1 FROM object_search WHERE object_search MATCH @match LIMIT @limit)',
-      { match, limit },
+      'SELECT count(*) AS n FROM (SELECT 1 FROM object_search WHERE object_search MATCH @match LIMIT @cap)',
+      { match, cap: TRIGRAM_RANK_CAP },
     );
-    counted.push({ match, docs: Number(row?.n ?? 0) });
-    counted.sort((x, y) => x.docs - y.docs);
-    if (counted[0].docs === 0) return { kind: 'none' };
+    const docs = Number(row?.n ?? 0);
+    if (docs === 0) return { kind: 'none' };
+    counted.push({ match, at, docs });
   }
+  const chosen: typeof counted = [];
+  const distance = (c: (typeof counted)[number]) =>
+    chosen.length === 0 ? -c.at : Math.min(...chosen.map((x) => Math.abs(x.at - c.at)));
+  while (chosen.length < 3 && chosen.length < counted.length) {
+    const rest = counted.filter((c) => !chosen.includes(c));
+    rest.sort((x, y) => x.docs - y.docs || distance(y) - distance(x));
+    chosen.push(rest[0]);
+  }
+  const match = chosen.map((c) => c.match).join(' AND ');
+  const sql = 'SELECT rowid AS id FROM object_search WHERE object_search MATCH @match';
   return {
     kind: 'some',
-    few: counted[0].docs < cap,
-    sql: 'SELECT rowid AS id FROM object_search WHERE object_search MATCH @match',
-    params: {
-      match: counted
-        .slice(0, 2)
-        .map((c) => c.match)
-        .join(' AND '),
-    },
+    sql,
+    distinctSql: sql,
+    countSql: `SELECT count(*) AS n FROM (${sql} LIMIT @cap)`,
+    params: { match },
   };
+}
+
+/** Counts candidates, stopping at `cap`. */
+function countUpTo(db: SqlReader, candidates: Extract<Candidates, { kind: 'some' }>, cap: number): number {
+  return Number(db.get(candidates.countSql, { ...candidates.params, cap })?.n ?? 0);
 }
 
 /** A range condition on the keyset columns: rows after (op '>') or before ('<') a position. */
@@ -200,47 +239,75 @@ export function listObjectsSql(
     );
   }
 
-  const candidates = candidatesOf(db, tenantId, term, tuning);
-  if (candidates.kind === 'none') return { items: [] };
   // Always confirmed on the search text: exact semantics whichever plan found the row.
   const confirm = 'instr(o.search_text, @needle) > 0';
   const needle = searchNeedle(term);
+  const cols = (prefix: string) => columns.map((c) => `${prefix}${c}`).join(', ');
 
-  if (candidates.few) {
-    const params: Params = { ...candidates.params, needle, limit: limit + 1 };
-    return page(
-      db.all(
-        `${select} FROM (${candidates.sql}) AS hit CROSS JOIN objects o
-         WHERE o.id = hit.id AND ${filter(params, true)} AND ${confirm} ORDER BY ${order} LIMIT @limit`,
-        params,
-      ),
+  /** The sort position of the row `skip` rows into the filtered order from `from` (inclusive), if any. */
+  const positionAfter = (from: string[] | undefined, skip: number): string[] | undefined => {
+    const params: Params = { skip };
+    const where = [filter(params, from === undefined)];
+    if (from) where.push(keysetCondition(keyCols, desc ? '<=' : '>=', 'f', keyValues(from), params));
+    const row = db.get(
+      `SELECT ${cols('o.')} FROM objects o INDEXED BY ${index} WHERE ${where.join(' AND ')}
+       ORDER BY ${order} LIMIT 1 OFFSET @skip`,
+      params,
     );
-  }
+    return row ? columns.map((c) => String(row[c])) : undefined;
+  };
 
-  // Many candidates. First a bounded stretch of the sort order, each row confirmed directly.
-  const boundParams: Params = { skip: tuning.walkBudget };
-  const bound = db.get(
-    `SELECT ${columns.map((c) => `o.${c}`).join(', ')} FROM objects o INDEXED BY ${index}
-     WHERE ${filter(boundParams, true)} ORDER BY ${order} LIMIT 1 OFFSET @skip`,
-    boundParams,
-  );
-  const walkParams: Params = { needle, limit: limit + 1 };
-  const walkWhere = [filter(walkParams, true), confirm];
-  const boundValues = bound ? columns.map((c) => String(bound[c])) : undefined;
-  if (boundValues) walkWhere.push(keysetCondition(keyCols, before, 'b', keyValues(boundValues), walkParams));
-  const walked = db.all(
-    `${select} FROM objects o INDEXED BY ${index} WHERE ${walkWhere.join(' AND ')} ORDER BY ${order} LIMIT @limit`,
-    walkParams,
-  );
-  if (!boundValues || walked.length > limit) return page(walked);
+  /**
+   * Rows in [from, to) of the sort order (from = the continuation when absent), up to `max`:
+   * 'read' confirms each row; 'semi-join' keeps rows of the candidate set first (index only);
+   * 'fetch' reads the candidates by id and sorts those in range.
+   */
+  const rowsIn = (
+    how: 'read' | 'semi-join' | 'fetch',
+    from: string[] | undefined,
+    to: string[] | undefined,
+    max: number,
+  ): Row[] => {
+    const params: Params = { needle, limit: max };
+    const where = [filter(params, from === undefined)];
+    if (from) where.push(keysetCondition(keyCols, desc ? '<=' : '>=', 'f', keyValues(from), params));
+    if (to) where.push(keysetCondition(keyCols, before, 't', keyValues(to), params));
+    let source = `objects o INDEXED BY ${index}`;
+    if (how !== 'read' && candidates.kind === 'some') {
+      Object.assign(params, candidates.params);
+      if (how === 'semi-join') where.push(`o.id IN (${candidates.sql})`);
+      else {
+        source = `(${candidates.distinctSql}) AS hit CROSS JOIN objects o`;
+        where.push('o.id = hit.id');
+      }
+    }
+    where.push(confirm);
+    return db.all(
+      `${select} FROM ${source} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit`,
+      params,
+    );
+  };
 
-  // Sparse in this stretch: walk on from the bound keeping only candidates (read from the index).
-  const restParams: Params = { ...candidates.params, needle, limit: limit + 1 - walked.length };
-  const rest = db.all(
-    `${select} FROM objects o INDEXED BY ${index}
-     WHERE ${filter(restParams, false)} AND ${keysetCondition(keyCols, desc ? '<=' : '>=', 'b', keyValues(boundValues), restParams)}
-       AND o.id IN (${candidates.sql}) AND ${confirm} ORDER BY ${order} LIMIT @limit`,
-    restParams,
-  );
-  return page([...walked, ...rest]);
+  const candidates = candidatesOf(db, tenantId, term, tuning);
+  if (candidates.kind === 'none') return { items: [] };
+  if (candidates.kind === 'scan') return page(rowsIn('read', undefined, undefined, limit + 1));
+  const few = countUpTo(db, candidates, tuning.candidateCap);
+  if (few === 0) return { items: [] };
+  if (few < tuning.candidateCap) return page(rowsIn('fetch', undefined, undefined, limit + 1));
+
+  // Many candidates. A bounded stretch of the sort order first, each row read and confirmed:
+  // dense terms fill the page here.
+  const bound = positionAfter(undefined, tuning.walkBudget);
+  const rows = rowsIn('read', undefined, bound, limit + 1);
+  if (!bound || rows.length > limit) return page(rows);
+
+  // Then the candidate set, read from the index along the sort order. With fewer than
+  // `manyCandidates`, that walk is stopped once it has cost about what fetching the candidates
+  // costs (matches clustered far along the sort order), and the candidates are fetched instead.
+  const count = countUpTo(db, candidates, tuning.manyCandidates);
+  const stop =
+    count < tuning.manyCandidates ? positionAfter(bound, count * tuning.walkPerCandidate) : undefined;
+  rows.push(...rowsIn('semi-join', bound, stop, limit + 1 - rows.length));
+  if (stop && rows.length <= limit) rows.push(...rowsIn('fetch', stop, undefined, limit + 1 - rows.length));
+  return page(rows);
 }

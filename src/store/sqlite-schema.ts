@@ -113,12 +113,31 @@ const MIGRATIONS: string[] = [
   DROP INDEX objects_by_id;
   DROP INDEX objects_by_change;
   DROP INDEX objects_by_type_state;
+  DROP INDEX objects_by_state_name;
   CREATE INDEX objects_walk_name ON objects (tenant_id, name_lower, object_id, object_type, deleted);
   CREATE INDEX objects_walk_id ON objects (tenant_id, object_id, object_type, deleted);
   CREATE INDEX objects_walk_change ON objects (tenant_id, last_changed_at, object_id, object_type, deleted);
   CREATE INDEX objects_walk_type_name ON objects (tenant_id, object_type, name_lower, object_id, deleted);
   CREATE INDEX objects_walk_type_id ON objects (tenant_id, object_type, object_id, deleted);
   CREATE INDEX objects_walk_type_change ON objects (tenant_id, object_type, last_changed_at, object_id, deleted);
+  -- The deleted objects alone (the restore view), in each order: partial, so only they pay.
+  CREATE INDEX objects_deleted_name ON objects (tenant_id, name_lower, object_id, object_type) WHERE deleted = 1;
+  CREATE INDEX objects_deleted_id ON objects (tenant_id, object_id, object_type) WHERE deleted = 1;
+  CREATE INDEX objects_deleted_change ON objects (tenant_id, last_changed_at, object_id, object_type) WHERE deleted = 1;
+  CREATE INDEX objects_deleted_type_name ON objects (tenant_id, object_type, name_lower, object_id) WHERE deleted = 1;
+  CREATE INDEX objects_deleted_type_id ON objects (tenant_id, object_type, object_id) WHERE deleted = 1;
+  CREATE INDEX objects_deleted_type_change ON objects (tenant_id, object_type, last_changed_at, object_id) WHERE deleted = 1;
+  -- object_keys keeps only the first two characters of each key and display-name word (all a
+  -- 1-2 character search needs): one row per object and prefix. Rebuilt from the search text.
+  DELETE FROM object_keys;
+  WITH RECURSIVE split (tenant_id, id, rest, key) AS (
+    SELECT tenant_id, id, substr(search_text, 2) || char(10), NULL FROM objects
+    UNION ALL
+    SELECT tenant_id, id, substr(rest, instr(rest, char(10)) + 1), substr(rest, 1, instr(rest, char(10)) - 1)
+    FROM split WHERE rest <> ''
+  )
+  INSERT OR IGNORE INTO object_keys (tenant_id, key, id)
+    SELECT tenant_id, substr(key, 1, 2), id FROM split WHERE key <> '';
   `,
 ];
 

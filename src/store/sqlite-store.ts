@@ -8,7 +8,12 @@ import Database from 'better-sqlite3';
 import type { ObjectType, RunStatus } from '../domain.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
 import { guardSqlite } from './sqlite-errors.ts';
-import { DEFAULT_SEARCH_TUNING, listObjectsSql, type SearchTuning } from './sqlite-object-query.ts';
+import {
+  DEFAULT_SEARCH_TUNING,
+  keyPrefixesOf,
+  listObjectsSql,
+  type SearchTuning,
+} from './sqlite-object-query.ts';
 import { migrate } from './sqlite-schema.ts';
 import {
   type AuditEntry,
@@ -435,7 +440,7 @@ export class SqliteStore implements Store {
   }
 
   private writeKeys(tenantId: string, id: number, o: ObjectRecord): void {
-    for (const key of searchKeysOfText(o)) {
+    for (const key of keyPrefixesOf(searchKeysOfText(o))) {
       this.exec('INSERT OR IGNORE INTO object_keys (tenant_id, key, id) VALUES (@tenantId, @key, @id)', {
         tenantId,
         key,

@@ -100,6 +100,82 @@ describe('backup engine', () => {
     expect(added.map((e) => `${e.sourceId}|${e.targetId}`)).toEqual([`${target.id}|${addedMember.id}`]);
   });
 
+  it('an incremental run catches app role grants and removals on an unchanged service principal', async () => {
+    const ops = opsFor(world, world.tenantId);
+    const restore = world.ctx.graph.forRestore(world.tenantId);
+    const assignments = ops.list('appRoleAssignment');
+    const existing = assignments.find((a) => a.data.principalType === 'User')!;
+    const spId = String(existing.data.resourceId);
+    const newcomer = ops
+      .list('user')
+      .find((u) => !assignments.some((a) => a.data.principalId === u.id && a.data.resourceId === spId))!;
+    const granted = await restore.post<{ id: string }>(`/servicePrincipals/${spId}/appRoleAssignedTo`, {
+      principalId: newcomer.id,
+      resourceId: spId,
+      appRoleId: existing.data.appRoleId,
+    });
+    await restore.delete(`/servicePrincipals/${spId}/appRoleAssignedTo/${existing.id}`);
+    // Neither change touches the service principal: its delta has nothing to say.
+    const delta = await world.ctx.graph
+      .forBackup(world.tenantId)
+      .getPage<{ id: string }>(
+        (await world.ctx.store.getSyncState(world.tenantId))?.streams.servicePrincipal?.deltaLink as string,
+      );
+    expect(delta.value.map((s) => s.id)).not.toContain(spId);
+
+    const run = await backup('incremental');
+    expect(run.errors).toEqual([]);
+    expect(run.status).toBe('succeeded');
+    const stored = await readStore(world.ctx.store, world.tenantId);
+    expect(compareViews(runs[runs.length - 1].view, stored)).toEqual([]);
+    expect(stored.edges).toContain(`${spId}|appRoleAssignment|${newcomer.id}#${granted.id}`);
+    expect(stored.edges).not.toContain(
+      `${spId}|appRoleAssignment|${existing.data.principalId}#${existing.id}`,
+    );
+    // Only that service principal's assignments were re-read: one edge opened, one closed.
+    const edges = await world.ctx.store.listEdges(world.tenantId, { history: true });
+    expect(edges.filter((e) => e.runId === run.runId).map((e) => e.targetId)).toEqual([newcomer.id]);
+  });
+
+  it('an unreadable audit log ends the run partial with Graph’s error; the next run catches up', async () => {
+    const ops = opsFor(world, world.tenantId);
+    const assignments = ops.list('appRoleAssignment');
+    const existing = assignments.find((a) => a.data.principalType === 'User')!;
+    const spId = String(existing.data.resourceId);
+    const newcomer = ops
+      .list('user')
+      .reverse()
+      .find((u) => !assignments.some((a) => a.data.principalId === u.id && a.data.resourceId === spId))!;
+    const granted = await world.ctx.graph
+      .forRestore(world.tenantId)
+      .post<{ id: string }>(`/servicePrincipals/${spId}/appRoleAssignedTo`, {
+        principalId: newcomer.id,
+        resourceId: spId,
+        appRoleId: existing.data.appRoleId,
+      });
+    world.devTenant.setFaults(world.tenantId, {
+      forced: [{ pattern: '/auditLogs/directoryAudits*', status: 403, code: 'Authorization_RequestDenied' }],
+    });
+    let run: RunRecord;
+    try {
+      run = await backup('incremental');
+    } finally {
+      world.devTenant.setFaults(world.tenantId, { forced: [] });
+    }
+    expect(run.status).toBe('partial');
+    expect(run.errors).toEqual([
+      expect.objectContaining({ objectType: 'servicePrincipal', code: 'Authorization_RequestDenied' }),
+    ]);
+    const edge = `${spId}|appRoleAssignment|${newcomer.id}#${granted.id}`;
+    expect((await readStore(world.ctx.store, world.tenantId)).edges).not.toContain(edge);
+    // The audit watermark did not move: the next run reads the same window and finds the grant.
+    const next = await backup('incremental');
+    expect(next.status).toBe('succeeded');
+    const stored = await readStore(world.ctx.store, world.tenantId);
+    expect(stored.edges).toContain(edge);
+    expect(compareViews(runs[runs.length - 1].view, stored)).toEqual([]);
+  });
+
   it('reconstructs the tenant at each past run time exactly', async () => {
     for (const { run, view } of runs.slice(0, 2)) {
       const at = run.finishedAt!;
@@ -125,7 +201,7 @@ describe('backup engine', () => {
     const run = await backup('full');
     expect(run.status).toBe('succeeded');
     expect(await versionsOf(run.runId)).toEqual([]);
-    expect(run.counts.user?.unchanged).toBe(runs[2].view.objects.get('user')?.size);
+    expect(run.counts.user?.unchanged).toBe(runs[runs.length - 1].view.objects.get('user')?.size);
   });
 
   it('an expired delta token falls back to a full sync that tombstones what is gone', async () => {
@@ -138,6 +214,8 @@ describe('backup engine', () => {
     expect(run.status).toBe('succeeded');
     const rec = await world.ctx.store.getObject(world.tenantId, 'user', victim.id);
     expect(rec).toMatchObject({ deleted: true, deletionKind: 'hard' });
-    expect(compareViews(runs[3].view, await readStore(world.ctx.store, world.tenantId))).toEqual([]);
+    expect(
+      compareViews(runs[runs.length - 1].view, await readStore(world.ctx.store, world.tenantId)),
+    ).toEqual([]);
   });
 });

@@ -104,6 +104,7 @@ describe('sign-in logs', () => {
     // Only the boundary record (already stored, unchanged) and the three new ones were read.
     expect(second.reduce((n, c) => n + c.items, 0)).toBe(4);
     expect(incremental.counts.signIn).toMatchObject({ created: 3, changed: 0, seen: 4 });
-    for (const id of added) expect(await world.ctx.store.getObject(world.tenantId, 'signIn', id)).toBeTruthy();
+    for (const id of added)
+      expect(await world.ctx.store.getObject(world.tenantId, 'signIn', id)).toBeTruthy();
   }, 60_000);
 });

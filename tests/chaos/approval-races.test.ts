@@ -16,6 +16,10 @@ describe.each(['sqlite', 'cosmos'] as const)('approval races (%s)', (store) => {
     const r = await approvalRaceScenario(world, await findPeople(world), 20);
     recordTally(`chaos/approval-races-${store}`, r);
     expect(r.problems).toEqual([]);
-    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({ lost: 0, duplicated: 0, repeated: 0 });
+    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      repeated: 0,
+    });
   });
 });

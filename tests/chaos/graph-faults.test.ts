@@ -23,12 +23,23 @@ describe('Graph faults (full)', () => {
     [1, 0.3, 0.05, 0.03, 0.02, 0.05, 0.02],
     [2, 0.5, 0.02, 0.02, 0.01, 0.02, 0.02],
     [3, 0.1, 0.1, 0.05, 0.03, 0.1, 0.05],
-  ])('storm seed %i (429 %f, 503 %f, drop %f, slow %f, 504 %f, reset %f) stores what a calm run stores', async (seed, r429, r503, drop, slow, r504, reset) => {
-    const r = await stormScenario(world, { seed, rate429: r429, rate503: r503, rateDrop: drop, rateSlow: slow, rate504: r504, rateReset: reset });
-    recordTally(`chaos/graph-storm-${seed}`, r);
-    expect(r.problems).toEqual([]);
-    expect({ lost: r.lost, duplicated: r.duplicated }).toEqual({ lost: 0, duplicated: 0 });
-  });
+  ])(
+    'storm seed %i (429 %f, 503 %f, drop %f, slow %f, 504 %f, reset %f) stores what a calm run stores',
+    async (seed, r429, r503, drop, slow, r504, reset) => {
+      const r = await stormScenario(world, {
+        seed,
+        rate429: r429,
+        rate503: r503,
+        rateDrop: drop,
+        rateSlow: slow,
+        rate504: r504,
+        rateReset: reset,
+      });
+      recordTally(`chaos/graph-storm-${seed}`, r);
+      expect(r.problems).toEqual([]);
+      expect({ lost: r.lost, duplicated: r.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    },
+  );
 
   it('expired delta tokens', async () => {
     const r = await expiredDeltaScenario(world);

@@ -20,10 +20,17 @@ describe('kill -9 of the worker role', () => {
     const r = await backupKillScenario(world, { kills: KILLS, seed: 2026, maxRounds: 30 });
     recordTally('chaos/worker-kill-backup', r);
     expect(r.kills).toBe(KILLS);
-    expect(r.statuses.every((s) => s.endsWith('succeeded')), r.statuses.join(' ')).toBe(true);
+    expect(
+      r.statuses.every((s) => s.endsWith('succeeded')),
+      r.statuses.join(' '),
+    ).toBe(true);
     expect(r.examples).toEqual([]);
     expect(r.tenantDiff).toEqual([]);
-    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({ lost: 0, duplicated: 0, repeated: 0 });
+    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      repeated: 0,
+    });
   });
 
   it(`during restores, ${KILLS} times: the tenant ends as at T, every step once`, async () => {
@@ -33,6 +40,10 @@ describe('kill -9 of the worker role', () => {
     recordTally('chaos/worker-kill-restore', r);
     expect(r.problems).toEqual([]);
     expect(r.kills).toBe(KILLS);
-    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({ lost: 0, duplicated: 0, repeated: 0 });
+    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      repeated: 0,
+    });
   });
 });

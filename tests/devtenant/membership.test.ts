@@ -148,16 +148,21 @@ describe('appRoleAssignments of a principal', () => {
     for (const principalType of ['User', 'Group', 'ServicePrincipal']) {
       const sample = assignments.find((a) => a.data.principalType === principalType) as { data: Obj };
       const principalId = String(sample.data.principalId);
-      const set = principalType === 'User' ? 'users' : principalType === 'Group' ? 'groups' : 'servicePrincipals';
+      const set =
+        principalType === 'User' ? 'users' : principalType === 'Group' ? 'groups' : 'servicePrincipals';
       const all = await pageAll(fx, `/${set}/${principalId}/appRoleAssignments?$top=1`);
       const expected = assignments.filter((a) => a.data.principalId === principalId).map((a) => a.id);
       expect(all.items.map((a) => String(a.id)).sort()).toEqual(expected.sort());
-      expect(all.items.every((a) => a.principalId === principalId && typeof a.appRoleId === 'string')).toBe(true);
+      expect(all.items.every((a) => a.principalId === principalId && typeof a.appRoleId === 'string')).toBe(
+        true,
+      );
       const plain = await fx.get(`/${set}/${principalId}/appRoleAssignments`);
       expect(plain.headers['x-ms-resource-unit']).toBe(set === 'servicePrincipals' ? '2' : '1');
     }
     const user = assignments.find((a) => a.data.principalType === 'User') as { data: Obj };
-    const selected = await fx.get(`/users/${String(user.data.principalId)}/appRoleAssignments?$select=id,resourceId`);
+    const selected = await fx.get(
+      `/users/${String(user.data.principalId)}/appRoleAssignments?$select=id,resourceId`,
+    );
     expect(Object.keys(items(selected)[0]).sort()).toEqual(['id', 'resourceId']);
     const graphSp = ops.get('servicePrincipal', '00000003-0000-0000-c000-000000000000');
     expect(items(await fx.get(`/servicePrincipals/${graphSp.id}/appRoleAssignments`))).toEqual([]);

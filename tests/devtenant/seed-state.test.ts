@@ -85,7 +85,9 @@ describe('seeder', () => {
           const r = seedTenant(db, { seed: s, users, signIns: 3, directoryAudits: 2 });
           seeded++;
           expect(r.counts.user).toBe(users);
-          expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.userPrincipalName'))")).toEqual([]);
+          expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.userPrincipalName'))")).toEqual(
+            [],
+          );
           expect(duplicates(r.tenantId, 'user', "lower(json_extract(data, '$.mailNickname'))")).toEqual([]);
           expect(duplicates(r.tenantId, 'group', "lower(json_extract(data, '$.mailNickname'))")).toEqual([]);
         }

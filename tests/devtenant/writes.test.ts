@@ -242,6 +242,51 @@ describe('roles, apps, devices, policies', () => {
     expect(wrongRole.status).toBe(400);
   });
 
+  it('audits app role grants and removals with Entra’s activity names and target resources', async () => {
+    const ops = fx.dev.ops();
+    const existing = ops.list('appRoleAssignment').find((a) => a.data.principalType === 'User');
+    const spId = String(existing?.data.resourceId);
+    const user = ops.list('user').find((u) => u.id !== existing?.data.principalId) as { id: string };
+    const since = new Date(Date.now() - 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const grant = await w('POST', `/servicePrincipals/${spId}/appRoleAssignedTo`, {
+      principalId: user.id,
+      resourceId: spId,
+      appRoleId: existing?.data.appRoleId,
+    });
+    expect(grant.status).toBe(201);
+    expect(
+      (await w('DELETE', `/servicePrincipals/${spId}/appRoleAssignedTo/${String(grant.json.id)}`)).status,
+    ).toBe(204);
+    const audits = items(
+      await fx.get(
+        `/auditLogs/directoryAudits?$filter=activityDateTime ge ${since} and startswith(activityDisplayName,'${encodeURIComponent('Add app role assignment')}')`,
+      ),
+    );
+    const added = audits.find((a) =>
+      (a.targetResources as { id: string }[]).some((t) => t.id === user.id),
+    ) as Record<string, unknown>;
+    expect(added).toMatchObject({
+      activityDisplayName: 'Add app role assignment grant to user',
+      category: 'UserManagement',
+      targetResources: [
+        { id: user.id, type: 'User' },
+        { id: spId, type: 'ServicePrincipal' },
+      ],
+    });
+    const props = (
+      added.targetResources as { modifiedProperties: { displayName: string; newValue: string }[] }[]
+    )[0].modifiedProperties;
+    expect(props).toContainEqual(
+      expect.objectContaining({ displayName: 'ServicePrincipal.ObjectID', newValue: JSON.stringify(spId) }),
+    );
+    const removed = items(
+      await fx.get(
+        `/auditLogs/directoryAudits?$filter=activityDateTime ge ${since} and startswith(activityDisplayName,'Remove app role assignment')`,
+      ),
+    );
+    expect(removed.map((a) => a.activityDisplayName)).toContain('Remove app role assignment from user');
+  });
+
   it('hard-deletes devices and conditional access policies, validates CA state', async () => {
     const device = fx.dev.ops().list('device')[0];
     expect((await w('DELETE', `/devices/${device.id}`)).status).toBe(204);

@@ -58,3 +58,30 @@ describe('npm start: the whole product on the embedded defaults', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('serve --role worker', () => {
+  it('answers /healthz and nothing else (the web role owns the bot and the tab)', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'entra-backup-worker-'));
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      DEV_TENANT_GRAPH_PORT: '0',
+      DEV_TENANT_LOGIN_PORT: '0',
+      DEV_TENANT_USERS: '10',
+      LOG_LEVEL: 'silent',
+      SCHEDULER_ENABLED: 'false',
+    });
+    const worker = await serve(config, 'worker');
+    try {
+      const health = await fetch(`${worker.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect((await health.json()).role).toBe('worker');
+      const bot = await fetch(`${worker.url}/api/messages`, { method: 'POST', body: '{}' });
+      expect(bot.status).toBe(404);
+      expect(worker.urls.tab).toBeUndefined();
+    } finally {
+      await worker.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

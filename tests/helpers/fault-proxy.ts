@@ -22,7 +22,11 @@ export interface ProxyFaults {
   retryAfterMs?: number;
   /** 503s, drops and slow answers only hit requests for which this returns true (default: all);
    * 429s hit every request (a throttled write is safe to retry, as the server applied nothing). */
-  match?: (request: { method: string; path: string; headers: Record<string, string | string[] | undefined> }) => boolean;
+  match?: (request: {
+    method: string;
+    path: string;
+    headers: Record<string, string | string[] | undefined>;
+  }) => boolean;
 }
 
 export interface ProxiedRequest {
@@ -87,14 +91,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const pems = options.tls
     ? { private: options.tls.key, cert: options.tls.cert }
     : await generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    notAfterDate: new Date(Date.now() + 24 * 3600_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
-    ],
-  });
+        keyType: 'ec',
+        curve: 'P-256',
+        notAfterDate: new Date(Date.now() + 24 * 3600_000),
+        extensions: [
+          { name: 'basicConstraints', cA: false },
+          { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
+        ],
+      });
   const target = new URL(options.target);
   const upstreamOrigin = `${target.protocol}//${target.host}`;
   const upstream = new https.Agent({ ca: options.targetCaPem, keepAlive: true });
@@ -105,7 +109,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const requests: ProxiedRequest[] = [];
   let proxyOrigin = '';
 
-  const answer = (res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string>) => {
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, string>,
+  ) => {
     res.writeHead(status, { 'content-type': 'application/json', ...extra });
     res.end(JSON.stringify({ code, message, error: { code, message } }));
   };
@@ -158,7 +168,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     forward();
   };
 
-  const forwardTo = (req: IncomingMessage, res: ServerResponse, body: Buffer, record: (s: ProxiedRequest['status']) => void) => {
+  const forwardTo = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    record: (s: ProxiedRequest['status']) => void,
+  ) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     if (res.destroyed || req.socket.destroyed) return;

@@ -18,7 +18,11 @@ describe.each(['sqlite', 'cosmos'] as const)('two-person rule under concurrency 
     const r = await approvalRaceScenario(world, people, 3);
     recordTally(`security/approval-races-${store}`, r);
     expect(r.problems).toEqual([]);
-    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({ lost: 0, duplicated: 0, repeated: 0 });
+    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      repeated: 0,
+    });
     expect(r.races).toBe(15);
   }, 90_000);
 });

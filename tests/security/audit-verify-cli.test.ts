@@ -22,8 +22,20 @@ beforeAll(async () => {
   const store = await openStore({ dataDir });
   await ensureTenant(store, TENANT, new Date());
   const actor = { tenantId: TENANT, objectId: 'aaaaaaaa-0000-4000-8000-000000000001', kind: 'user' as const };
-  for (const action of ['restore.requested', 'restore.approved', 'restore.step', 'restore.step', 'settings.changed']) {
-    await store.appendAudit({ tenantId: TENANT, actor, action, target: 'user:x', details: { n: action.length } });
+  for (const action of [
+    'restore.requested',
+    'restore.approved',
+    'restore.step',
+    'restore.step',
+    'settings.changed',
+  ]) {
+    await store.appendAudit({
+      tenantId: TENANT,
+      actor,
+      action,
+      target: 'user:x',
+      details: { n: action.length },
+    });
   }
   await store.close();
 });
@@ -33,7 +45,15 @@ afterAll(async () => {
 
 interface Verdict {
   code: number | null;
-  json: { ok: boolean; tenants: { tenantId: string; ok: boolean; entries: number; firstProblem?: { seq: number; problem: string } }[] };
+  json: {
+    ok: boolean;
+    tenants: {
+      tenantId: string;
+      ok: boolean;
+      entries: number;
+      firstProblem?: { seq: number; problem: string };
+    }[];
+  };
 }
 
 function verify(): Promise<Verdict> {
@@ -47,11 +67,15 @@ function verify(): Promise<Verdict> {
     BACKUP_CLIENT_ID: '00000000-0000-4000-8000-0000000000b1',
     BACKUP_CLIENT_SECRET: 'not-used-by-audit-verify',
   };
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/entra-backup.js'), 'audit', 'verify', '--json'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/entra-backup.js'), 'audit', 'verify', '--json'],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -71,7 +95,10 @@ function verify(): Promise<Verdict> {
 async function tampered(edit: (db: Database.Database) => void): Promise<Verdict> {
   const db = new Database(dbFile);
   const rows = db.prepare('SELECT * FROM audit WHERE tenant_id = ?').all(TENANT) as Record<string, unknown>[];
-  const head = db.prepare('SELECT * FROM audit_head WHERE tenant_id = ?').get(TENANT) as Record<string, unknown>;
+  const head = db.prepare('SELECT * FROM audit_head WHERE tenant_id = ?').get(TENANT) as Record<
+    string,
+    unknown
+  >;
   edit(db);
   db.close();
   try {
@@ -80,7 +107,9 @@ async function tampered(edit: (db: Database.Database) => void): Promise<Verdict>
     const back = new Database(dbFile);
     back.transaction(() => {
       back.prepare('DELETE FROM audit WHERE tenant_id = ?').run(TENANT);
-      const insert = back.prepare('INSERT INTO audit (tenant_id, seq, actor_id, action, doc) VALUES (@tenant_id, @seq, @actor_id, @action, @doc)');
+      const insert = back.prepare(
+        'INSERT INTO audit (tenant_id, seq, actor_id, action, doc) VALUES (@tenant_id, @seq, @actor_id, @action, @doc)',
+      );
       for (const r of rows) insert.run(r);
       back.prepare('UPDATE audit_head SET seq = @seq, hash = @hash WHERE tenant_id = @tenant_id').run(head);
     })();
@@ -89,10 +118,16 @@ async function tampered(edit: (db: Database.Database) => void): Promise<Verdict>
 }
 
 function editDoc(db: Database.Database, seq: number, change: (doc: Record<string, unknown>) => void) {
-  const row = db.prepare('SELECT doc FROM audit WHERE tenant_id = ? AND seq = ?').get(TENANT, seq) as { doc: string };
+  const row = db.prepare('SELECT doc FROM audit WHERE tenant_id = ? AND seq = ?').get(TENANT, seq) as {
+    doc: string;
+  };
   const doc = JSON.parse(row.doc) as Record<string, unknown>;
   change(doc);
-  db.prepare('UPDATE audit SET doc = ? WHERE tenant_id = ? AND seq = ?').run(JSON.stringify(doc), TENANT, seq);
+  db.prepare('UPDATE audit SET doc = ? WHERE tenant_id = ? AND seq = ?').run(
+    JSON.stringify(doc),
+    TENANT,
+    seq,
+  );
 }
 
 describe('entra-backup audit verify', () => {
@@ -123,10 +158,14 @@ describe('entra-backup audit verify', () => {
   }, 30_000);
 
   it('names a removed entry in the middle and a removed newest entry', async () => {
-    const middle = await tampered((db) => db.prepare('DELETE FROM audit WHERE tenant_id = ? AND seq = 3').run(TENANT));
+    const middle = await tampered((db) =>
+      db.prepare('DELETE FROM audit WHERE tenant_id = ? AND seq = 3').run(TENANT),
+    );
     expect(middle.code).toBe(1);
     expect(middle.json.tenants[0].firstProblem).toMatchObject({ seq: 3, problem: 'removed' });
-    const newest = await tampered((db) => db.prepare('DELETE FROM audit WHERE tenant_id = ? AND seq = 5').run(TENANT));
+    const newest = await tampered((db) =>
+      db.prepare('DELETE FROM audit WHERE tenant_id = ? AND seq = 5').run(TENANT),
+    );
     expect(newest.code).toBe(1);
     expect(newest.json.tenants[0].firstProblem).toMatchObject({ problem: 'removed' });
     // And the restored file verifies again: the check is about content, not about the file.

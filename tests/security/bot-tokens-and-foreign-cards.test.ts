@@ -35,13 +35,24 @@ afterAll(async () => {
 
 const sign = (opts: { issuedAt?: number; expiresInSeconds?: number; channel?: string }) =>
   w.world.devTenant.issuer.sign(
-    { serviceurl: w.connector.serviceUrl, ...(opts.channel ? { 'http://schemas.microsoft.com/2018/channel': opts.channel } : {}) },
-    { issuer: BOT_FRAMEWORK_ISSUER, audience: w.botAppId, issuedAt: opts.issuedAt, expiresInSeconds: opts.expiresInSeconds ?? 3600 },
+    {
+      serviceurl: w.connector.serviceUrl,
+      ...(opts.channel ? { 'http://schemas.microsoft.com/2018/channel': opts.channel } : {}),
+    },
+    {
+      issuer: BOT_FRAMEWORK_ISSUER,
+      audience: w.botAppId,
+      issuedAt: opts.issuedAt,
+      expiresInSeconds: opts.expiresInSeconds ?? 3600,
+    },
   );
 
 describe('bot tokens', () => {
   it.each([
-    ['expired an hour ago', async () => sign({ issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresInSeconds: 3600 })],
+    [
+      'expired an hour ago',
+      async () => sign({ issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresInSeconds: 3600 }),
+    ],
     [
       'unsigned (alg none)',
       async () => {

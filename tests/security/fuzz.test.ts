@@ -51,7 +51,15 @@ function print(node: FilterNode): string {
 
 const hostileText = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.constantFrom("'; DROP TABLE objects; --", "' OR '1'='1", 'x\u0000y', '\u202eevil', 'ﬁ ＡＢＣ', '%_\\', "O'Brien"),
+  fc.constantFrom(
+    "'; DROP TABLE objects; --",
+    "' OR '1'='1",
+    'x\u0000y',
+    '\u202eevil',
+    'ﬁ ＡＢＣ',
+    '%_\\',
+    "O'Brien",
+  ),
 );
 const prop = fc.constantFrom('displayName', 'mail', 'jobTitle', 'accountEnabled', 'id', 'userPrincipalName');
 const leaf: fc.Arbitrary<FilterNode> = fc.oneof(
@@ -77,25 +85,34 @@ const filterTree: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((ti
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leaf,
-    fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: tie('node'), right: tie('node') }),
+    fc.record({
+      kind: fc.constantFrom('and' as const, 'or' as const),
+      left: tie('node'),
+      right: tie('node'),
+    }),
     fc.record({ kind: fc.constant('not' as const), operand: tie('node') }),
   ),
 })).node;
 
 describe('dev tenant OData parser and SQL builder', () => {
   const db = new Database(':memory:');
-  db.exec("CREATE TABLE objects (id TEXT, data TEXT); INSERT INTO objects VALUES ('1', '{\"displayName\":\"O''Brien\",\"accountEnabled\":true}')");
+  db.exec(
+    'CREATE TABLE objects (id TEXT, data TEXT); INSERT INTO objects VALUES (\'1\', \'{"displayName":"O\'\'Brien","accountEnabled":true}\')',
+  );
 
   it('any text is a filter or a 400, never a crash', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.stringMatching(/^[a-z() '/:,]{0,80}$/)), (text) => {
-        try {
-          const node = parseFilter(text);
-          sqlRuns(db, node);
-        } catch (e) {
-          if (!is400(e)) throw e;
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 200 }), fc.stringMatching(/^[a-z() '/:,]{0,80}$/)),
+        (text) => {
+          try {
+            const node = parseFilter(text);
+            sqlRuns(db, node);
+          } catch (e) {
+            if (!is400(e)) throw e;
+          }
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -115,23 +132,40 @@ describe('dev tenant OData parser and SQL builder', () => {
 
   it('$search, query options and page tokens: a value or a 400', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 100 }), fc.dictionary(fc.constantFrom('$filter', '$top', '$select', '$search', '$orderby', '$count', '$skiptoken', '$expand', 'x'), fc.string({ maxLength: 40 })), (text, query) => {
-        for (const run of [
-          () => {
-            const params: unknown[] = [];
-            const sql = searchToSql(text, params, ['displayName', 'mail'], 'user');
-            db.prepare(`SELECT 1 FROM objects o WHERE ${sql}`).all(...params);
-          },
-          () => parseQuery(new URLSearchParams(query), { consistencylevel: 'eventual' }),
-          () => decodeToken(text, 'tenant', 'delta'),
-        ]) {
-          try {
-            run();
-          } catch (e) {
-            if (!is400(e)) throw e;
+      fc.property(
+        fc.string({ maxLength: 100 }),
+        fc.dictionary(
+          fc.constantFrom(
+            '$filter',
+            '$top',
+            '$select',
+            '$search',
+            '$orderby',
+            '$count',
+            '$skiptoken',
+            '$expand',
+            'x',
+          ),
+          fc.string({ maxLength: 40 }),
+        ),
+        (text, query) => {
+          for (const run of [
+            () => {
+              const params: unknown[] = [];
+              const sql = searchToSql(text, params, ['displayName', 'mail'], 'user');
+              db.prepare(`SELECT 1 FROM objects o WHERE ${sql}`).all(...params);
+            },
+            () => parseQuery(new URLSearchParams(query), { consistencylevel: 'eventual' }),
+            () => decodeToken(text, 'tenant', 'delta'),
+          ]) {
+            try {
+              run();
+            } catch (e) {
+              if (!is400(e)) throw e;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 800 },
     );
   });
@@ -148,11 +182,34 @@ describe('bot message handling end to end', () => {
     await world?.close();
   });
 
-  const words = ['help', 'status', 'find', 'history', 'restore', 'changes', 'approvals', 'settings', 'backup now', 'user', 'group', 'at', 'since'];
+  const words = [
+    'help',
+    'status',
+    'find',
+    'history',
+    'restore',
+    'changes',
+    'approvals',
+    'settings',
+    'backup now',
+    'user',
+    'group',
+    'at',
+    'since',
+  ];
   const text = fc.oneof(
     fc.string({ maxLength: 60 }),
-    fc.array(fc.oneof(fc.constantFrom(...words), fc.string({ maxLength: 12 }), hostileText), { maxLength: 6 }).map((w) => w.join(' ')),
-    fc.constantFrom(`restore user ${'a'.repeat(5000)}`, 'find \u0000\u0007\u202e', 'find %', 'find *', 'history group "; DROP', '<at>Entra Backup</at> STATUS'),
+    fc
+      .array(fc.oneof(fc.constantFrom(...words), fc.string({ maxLength: 12 }), hostileText), { maxLength: 6 })
+      .map((w) => w.join(' ')),
+    fc.constantFrom(
+      `restore user ${'a'.repeat(5000)}`,
+      'find \u0000\u0007\u202e',
+      'find %',
+      'find *',
+      'history group "; DROP',
+      '<at>Entra Backup</at> STATUS',
+    ),
   );
 
   it('every text gets exactly one well-formed reply under 28 KB', async () => {

@@ -20,7 +20,15 @@ afterAll(async () => {
 
 describe('Graph faults', () => {
   it('a storm of 429s, 503s, 504s, resets and answers slower than the timeout stores what a calm run stores', async () => {
-    const r = await stormScenario(world, { seed: 21, rate429: 0.2, rate503: 0.05, rateDrop: 0.05, rateSlow: 0.04, rate504: 0.05, rateReset: 0.03 });
+    const r = await stormScenario(world, {
+      seed: 21,
+      rate429: 0.2,
+      rate503: 0.05,
+      rateDrop: 0.05,
+      rateSlow: 0.04,
+      rate504: 0.05,
+      rateReset: 0.03,
+    });
     recordTally('security/graph-storm', r);
     expect(r.problems).toEqual([]);
     expect(r.faults).toBeGreaterThan(5);

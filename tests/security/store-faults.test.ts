@@ -4,14 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackupNow } from '../../src/backup/run-now.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
 import { TYPES } from './lib/graph-fault-scenarios.ts';
-import { cosmosConflictScenario, cosmosFaultScenario, sqliteBusyScenario } from './lib/store-fault-scenarios.ts';
+import {
+  cosmosConflictScenario,
+  cosmosFaultScenario,
+  sqliteBusyScenario,
+} from './lib/store-fault-scenarios.ts';
 import { recordTally } from './lib/tally.ts';
 
 let world: TestWorld;
 beforeAll(async () => {
   world = await createTestWorld({ users: 15, seed: 'sec-store-faults' });
   // The reference: a calm full backup in the world's own store.
-  const run = await runBackupNow(world.ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { pollMs: 50 });
+  const run = await runBackupNow(
+    world.ctx,
+    world.tenantId,
+    { kind: 'full', trigger: 'manual', types: TYPES },
+    { pollMs: 50 },
+  );
   if (run.status !== 'succeeded') throw new Error(`reference backup ${run.status}`);
 }, 120_000);
 afterAll(async () => {
@@ -20,7 +29,12 @@ afterAll(async () => {
 
 describe('store faults', () => {
   it('Cosmos DB answering 429, 503 and dropping connections: the backup completes identical to a calm one', async () => {
-    const r = await cosmosFaultScenario(world, world.ctx.store, { seed: 4, rate429: 0.15, rate503: 0.03, rateDrop: 0.02 });
+    const r = await cosmosFaultScenario(world, world.ctx.store, {
+      seed: 4,
+      rate429: 0.15,
+      rate503: 0.03,
+      rateDrop: 0.02,
+    });
     recordTally('security/cosmos-faults', r);
     expect(r.problems).toEqual([]);
     expect(r.faults).toBeGreaterThan(5);

@@ -17,7 +17,10 @@ let foreign: RestoreRecord;
 async function call(method: string, route: string, token: string, body?: unknown) {
   const res = await world.fetch(`${world.baseUrl}${route}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, text: await res.text() };
@@ -37,7 +40,11 @@ beforeAll(async () => {
         objectId: B_USER,
         versionId: `${now}~b`,
         hash: 'b'.repeat(64),
-        content: { id: B_USER, displayName: 'Tenant B secret user', userPrincipalName: 'secret@tenantb.example' },
+        content: {
+          id: B_USER,
+          displayName: 'Tenant B secret user',
+          userPrincipalName: 'secret@tenantb.example',
+        },
         deleted: false,
         capturedAt: now,
         runId: 'run-b',
@@ -106,7 +113,7 @@ describe("tab API: another tenant's ids", () => {
   it("another tenant's object id in a path or a body reveals nothing and restores nothing", async () => {
     const reads = [
       await call('GET', `/api/tab/objects/user/${B_USER}`, tokenA),
-      await call('GET', `/api/tab/objects/user/${B_USER}/versions/${encodeURIComponent("x")}`, tokenA),
+      await call('GET', `/api/tab/objects/user/${B_USER}/versions/${encodeURIComponent('x')}`, tokenA),
       await call('GET', `/api/tab/objects?type=user&search=secret`, tokenA),
     ];
     for (const r of reads) expect(r.text).not.toContain('Tenant B secret user');
@@ -119,6 +126,8 @@ describe("tab API: another tenant's ids", () => {
     expect(requested.status).toBeGreaterThanOrEqual(400);
     expect(requested.text).not.toContain('Tenant B secret user');
     expect((await world.ctx.store.listRestores(world.tenantId, { limit: 500 })).length).toBe(before);
-    expect((await world.ctx.store.listRestores(B, { limit: 50 })).map((r) => r.restoreId)).toEqual([foreign.restoreId]);
+    expect((await world.ctx.store.listRestores(B, { limit: 50 })).map((r) => r.restoreId)).toEqual([
+      foreign.restoreId,
+    ]);
   });
 });

@@ -5,8 +5,8 @@
 // anonymous mode (no BOT_APP_ID), as the local Playground sends them.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/store/audit-chain.ts';
 import type { Principal } from '../../src/domain.ts';
+import { verifyAuditChain } from '../../src/store/audit-chain.ts';
 import { type LocalConnector, startLocalConnector } from '../helpers/local-connector.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
 import { findPeople, type RacePeople } from './lib/approval-race-scenario.ts';
@@ -35,13 +35,19 @@ function invoke(who: Principal, verb: string, data: Record<string, unknown>) {
     serviceUrl: connector.serviceUrl,
     from: { id: `29:${who.objectId}`, aadObjectId: who.objectId, name: who.displayName },
     recipient: { id: '28:entra-backup', name: 'Entra Backup' },
-    conversation: { id: `a:personal-${who.objectId}`, conversationType: 'personal', tenantId: world.tenantId },
+    conversation: {
+      id: `a:personal-${who.objectId}`,
+      conversationType: 'personal',
+      tenantId: world.tenantId,
+    },
     channelData: { tenant: { id: world.tenantId } },
     value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
   };
 }
 
-async function post(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+async function post(
+  activity: Record<string, unknown>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${base}/api/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -75,9 +81,9 @@ describe('restart of the web role during an approval', () => {
     expect(pending).toBeDefined();
 
     // Kill the web role while the second admin's approval is in flight.
-    const inFlight = post(invoke(people.approverB, 'approval.approve', { restoreId: pending.restoreId })).catch(
-      (e: unknown) => e,
-    );
+    const inFlight = post(
+      invoke(people.approverB, 'approval.approve', { restoreId: pending.restoreId }),
+    ).catch((e: unknown) => e);
     await sleep(Math.floor(Math.random() * 150));
     web?.kill('SIGKILL');
     await web?.exited;
@@ -98,9 +104,9 @@ describe('restart of the web role during an approval', () => {
     expect(final?.status).toBe('approved');
     const approvals = final?.decisions.filter((d) => d.decision === 'approve') ?? [];
     expect(approvals.map((d) => d.by.objectId)).toEqual([people.approverB.objectId]);
-    const audited = (await world.ctx.store.listAudit(world.tenantId, { action: 'restore.approved', limit: 50 })).items.filter(
-      (e) => e.target === pending.restoreId,
-    );
+    const audited = (
+      await world.ctx.store.listAudit(world.tenantId, { action: 'restore.approved', limit: 50 })
+    ).items.filter((e) => e.target === pending.restoreId);
     expect(audited.length).toBe(1);
     const chain = await verifyAuditChain(world.ctx.store, world.tenantId);
     expect(chain.ok, JSON.stringify(chain.firstProblem)).toBe(true);

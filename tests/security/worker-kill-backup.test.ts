@@ -20,9 +20,16 @@ describe('worker killed during a backup', () => {
     const r = await backupKillScenario(world, { kills: 2, seed: 11 });
     recordTally('security/worker-kill-backup', r);
     expect(r.kills).toBe(2);
-    expect(r.statuses.every((s) => s.endsWith('succeeded')), r.statuses.join(' ')).toBe(true);
+    expect(
+      r.statuses.every((s) => s.endsWith('succeeded')),
+      r.statuses.join(' '),
+    ).toBe(true);
     expect(r.examples).toEqual([]);
-    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({ lost: 0, duplicated: 0, repeated: 0 });
+    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      repeated: 0,
+    });
     expect(r.tenantDiff).toEqual([]);
   }, 120_000);
 });

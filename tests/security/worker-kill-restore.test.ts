@@ -20,6 +20,10 @@ describe('worker killed during a restore', () => {
     recordTally('security/worker-kill-restore', r);
     expect(r.problems).toEqual([]);
     expect(r.kills).toBe(2);
-    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({ lost: 0, duplicated: 0, repeated: 0 });
+    expect({ lost: r.lost, duplicated: r.duplicated, repeated: r.repeated }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      repeated: 0,
+    });
   }, 150_000);
 });

@@ -1,10 +1,14 @@
 // Delta streams (users, groups, applications, service principals, devices, administrative
 // units). An incremental round replays the stored delta link; a full round (first run, full
 // run, or an expired token) lists everything and then reconciles: objects the store holds but
-// the round did not return are tombstoned, relationships not returned are closed.
+// the round did not return are tombstoned, relationships not returned are closed. Relations
+// Graph has no delta for are read per returned object (relation-fetch.ts); app role assignments
+// of service principals that did not change are found through the audit log after an
+// incremental round (audited-relations.ts).
 import type { GraphObject } from '../../domain.ts';
 import { GraphError } from '../../graph/gateway.ts';
 import type { TypeSpec } from '../type-specs.ts';
+import { nextAuditWatermark, servicePrincipalsWithAssignmentChanges } from './audited-relations.ts';
 import type { CollectedPage, CollectorContext, EdgeChange, EdgeTarget, ObjectChange } from './collector.ts';
 import { fetchRelations } from './relation-fetch.ts';
 
@@ -45,6 +49,8 @@ export function deltaCollector(spec: TypeSpec) {
     }
 
     const seen = new Set<string>();
+    // Objects whose per-object relations this round read already (audit catch-up skips them).
+    const fetched = new Set<string>();
     // Full round: union of each source's relationship slices (large groups arrive split).
     const unions = new Map<string, Map<string, EdgeTarget>>();
 
@@ -121,6 +127,7 @@ export function deltaCollector(spec: TypeSpec) {
         );
         edges.push(...rel.edges);
         failed = rel.failed;
+        for (const id of changedIds) fetched.add(id);
       }
       if (page.nextLink) {
         yield { changes, edges, failed, cursor: { nextLink: page.nextLink, fullSync } };
@@ -128,7 +135,30 @@ export function deltaCollector(spec: TypeSpec) {
         continue;
       }
       if (!page.deltaLink) throw new Error(`${spec.type} delta ended without a deltaLink (${link})`);
-      const done = { deltaLink: page.deltaLink, done: true, fullSync };
+      let watermark: string | undefined;
+      if (spec.auditedAppRoles) {
+        // A full round read every assignment; an incremental one re-reads those the audit log names.
+        watermark = nextAuditWatermark(c, c.previous.watermark);
+        if (!fullSync) {
+          const audit = await servicePrincipalsWithAssignmentChanges(c.client, c, c.previous.watermark);
+          const ids = [...audit.ids].filter((id) => !fetched.has(id));
+          if (ids.length && spec.perObject) {
+            const rel = await fetchRelations(c.client, spec.type, basePath, ids, spec.perObject);
+            edges.push(...rel.edges);
+            failed = [...(failed ?? []), ...(rel.failed ?? [])];
+          }
+          if (audit.failed) {
+            failed = [...(failed ?? []), audit.failed];
+            watermark = c.previous.watermark;
+          }
+        }
+      }
+      const done = {
+        deltaLink: page.deltaLink,
+        done: true,
+        fullSync,
+        ...(watermark ? { watermark } : {}),
+      };
       if (!fullSync) {
         yield { changes, edges, failed, cursor: done };
         return;

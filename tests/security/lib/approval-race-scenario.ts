@@ -2,8 +2,9 @@
 // share: two approvers racing, a double click racing itself, approve racing the requester's
 // cancel, and the requester's own approval racing anything. Every race must end in exactly one
 // consistent state: no decision lost, none counted twice, no restore queued twice.
-import { isTenantAdmin } from '../../../src/auth/tenant-admin.ts';
+
 import { decideRestore, requestRestore } from '../../../src/approvals/approval-service.ts';
+import { isTenantAdmin } from '../../../src/auth/tenant-admin.ts';
 import { runBackupNow } from '../../../src/backup/run-now.ts';
 import type { Principal } from '../../../src/domain.ts';
 import { ensureTenant } from '../../../src/settings/tenant-settings.ts';
@@ -36,7 +37,13 @@ export async function findPeople(world: TestWorld): Promise<RacePeople> {
     if (admins.length >= 3 && nonAdmin) break;
   }
   if (admins.length < 3 || !nonAdmin) throw new Error('the seeded tenant lacks three admins and a non-admin');
-  return { requester: admins[0], approverB: admins[1], approverC: admins[2], nonAdmin, targetUserId: nonAdmin.objectId };
+  return {
+    requester: admins[0],
+    approverB: admins[1],
+    approverC: admins[2],
+    nonAdmin,
+    targetUserId: nonAdmin.objectId,
+  };
 }
 
 async function setApprovers(world: TestWorld, n: number): Promise<void> {
@@ -44,7 +51,11 @@ async function setApprovers(world: TestWorld, n: number): Promise<void> {
   await world.ctx.store.putSettings({ ...s, approval: { ...s.approval, approversNeeded: n } });
 }
 
-export async function approvalRaceScenario(world: TestWorld, people: RacePeople, rounds: number): Promise<RaceResult> {
+export async function approvalRaceScenario(
+  world: TestWorld,
+  people: RacePeople,
+  rounds: number,
+): Promise<RaceResult> {
   const { ctx, tenantId } = world;
   const problems: string[] = [];
   let lost = 0;
@@ -54,7 +65,10 @@ export async function approvalRaceScenario(world: TestWorld, people: RacePeople,
   let runs = 0;
   const { requester: A, approverB: B, approverC: C } = people;
   const newRequest = () =>
-    requestRestore(ctx, A, { objects: [{ objectType: 'user', objectId: people.targetUserId }], at: ctx.now().toISOString() });
+    requestRestore(ctx, A, {
+      objects: [{ objectType: 'user', objectId: people.targetUserId }],
+      at: ctx.now().toISOString(),
+    });
   const approvedEvents = new Map<string, number>();
   const onUpdate = (r: { restoreId: string; status: string }) => {
     if (r.status === 'approved') approvedEvents.set(r.restoreId, (approvedEvents.get(r.restoreId) ?? 0) + 1);
@@ -86,7 +100,8 @@ export async function approvalRaceScenario(world: TestWorld, people: RacePeople,
       races++;
       stored = await ctx.store.getRestore(tenantId, r.restoreId);
       const approvals = stored?.decisions.filter((d) => d.decision === 'approve').length ?? 0;
-      if (x.outcome !== 'applied' || y.outcome !== 'applied') problems.push(`two of two: ${x.outcome}/${y.outcome}`);
+      if (x.outcome !== 'applied' || y.outcome !== 'applied')
+        problems.push(`two of two: ${x.outcome}/${y.outcome}`);
       lost += Math.max(0, 2 - approvals);
       duplicated += Math.max(0, approvals - 2);
       if (stored?.status !== 'approved') problems.push(`two of two: status ${stored?.status}`);
@@ -102,7 +117,8 @@ export async function approvalRaceScenario(world: TestWorld, people: RacePeople,
       stored = await ctx.store.getRestore(tenantId, r.restoreId);
       const byB = stored?.decisions.filter((d) => d.by.objectId === B.objectId).length ?? 0;
       duplicated += Math.max(0, byB - 1);
-      if (stored?.status !== 'pending') problems.push(`double click: status ${stored?.status} (one of two approvals)`);
+      if (stored?.status !== 'pending')
+        problems.push(`double click: status ${stored?.status} (one of two approvals)`);
 
       // 4. Approve races the requester's cancel: exactly one wins and the state says which.
       await setApprovers(world, 1);
@@ -116,7 +132,8 @@ export async function approvalRaceScenario(world: TestWorld, people: RacePeople,
       const applied = [approve, cancel].filter((d) => d.outcome === 'applied').length;
       if (applied !== 1) problems.push(`approve vs cancel: ${applied} applied`);
       const expected = approve.outcome === 'applied' ? 'approved' : 'cancelled';
-      if (stored?.status !== expected) problems.push(`approve vs cancel: status ${stored?.status}, winner says ${expected}`);
+      if (stored?.status !== expected)
+        problems.push(`approve vs cancel: status ${stored?.status}, winner says ${expected}`);
 
       // 5. The requester's own approval never counts, even racing another admin's reject.
       r = await newRequest();
@@ -127,7 +144,8 @@ export async function approvalRaceScenario(world: TestWorld, people: RacePeople,
       races++;
       stored = await ctx.store.getRestore(tenantId, r.restoreId);
       if (self.outcome !== 'refused') problems.push('self-approval applied');
-      if (reject.outcome !== 'applied' || stored?.status !== 'rejected') problems.push(`reject: ${reject.outcome} ${stored?.status}`);
+      if (reject.outcome !== 'applied' || stored?.status !== 'rejected')
+        problems.push(`reject: ${reject.outcome} ${stored?.status}`);
       runs += 5;
     }
   } finally {

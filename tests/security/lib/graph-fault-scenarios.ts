@@ -56,35 +56,91 @@ export async function graphProxy(world: TestWorld, seed: number): Promise<FaultP
  */
 export async function stormScenario(
   world: TestWorld,
-  options: { seed: number; rate429: number; rate503: number; rateDrop: number; rateSlow: number; rate504: number; rateReset: number },
+  options: {
+    seed: number;
+    rate429: number;
+    rate503: number;
+    rateDrop: number;
+    rateSlow: number;
+    rate504: number;
+    rateReset: number;
+  },
 ): Promise<FaultOutcome> {
   const calm = await freshStore();
   const stormy = await freshStore();
   const proxy = await graphProxy(world, options.seed);
   const ctx = productContext(world, { store: calm.store });
-  const sctx = productContext(world, { graphUrl: proxy.url, graphCaPem: proxy.caPem, store: stormy.store, requestTimeoutMs: 400, maxAttempts: 15 });
+  const sctx = productContext(world, {
+    graphUrl: proxy.url,
+    graphCaPem: proxy.caPem,
+    store: stormy.store,
+    requestTimeoutMs: 400,
+    maxAttempts: 15,
+  });
   const problems: string[] = [];
   try {
-    const reference = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { leaseMs: 60_000, pollMs: 50 });
-    if (reference.status !== 'succeeded') problems.push(`calm run ${reference.status}: ${JSON.stringify(reference.errors)}`);
+    const reference = await runBackupNow(
+      ctx,
+      world.tenantId,
+      { kind: 'full', trigger: 'manual', types: TYPES },
+      { leaseMs: 60_000, pollMs: 50 },
+    );
+    if (reference.status !== 'succeeded')
+      problems.push(`calm run ${reference.status}: ${JSON.stringify(reference.errors)}`);
     // Only Graph is faulted (not the token endpoint, which is the issuer's).
-    proxy.setFaults({ rate429: options.rate429, rate503: options.rate503, rateDrop: options.rateDrop, rateSlow: options.rateSlow, slowMs: 1200, retryAfterMs: 10 });
+    proxy.setFaults({
+      rate429: options.rate429,
+      rate503: options.rate503,
+      rateDrop: options.rateDrop,
+      rateSlow: options.rateSlow,
+      slowMs: 1200,
+      retryAfterMs: 10,
+    });
     // Small pages: many requests, many chances to fail mid-stream.
-    world.devTenant.setFaults(world.tenantId, { rate504: options.rate504, rateReset: options.rateReset, retryAfterSeconds: 0, deltaPageSize: 4, deltaMemberPageSize: 6 });
+    world.devTenant.setFaults(world.tenantId, {
+      rate504: options.rate504,
+      rateReset: options.rateReset,
+      retryAfterSeconds: 0,
+      deltaPageSize: 4,
+      deltaMemberPageSize: 6,
+    });
     let run: RunRecord;
     try {
-      run = await runBackupNow(sctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { leaseMs: 60_000, pollMs: 50 });
+      run = await runBackupNow(
+        sctx,
+        world.tenantId,
+        { kind: 'full', trigger: 'manual', types: TYPES },
+        { leaseMs: 60_000, pollMs: 50 },
+      );
     } finally {
       proxy.setFaults({});
-      world.devTenant.setFaults(world.tenantId, { rate504: 0, rateReset: 0, deltaPageSize: 200, deltaMemberPageSize: 1000 });
+      world.devTenant.setFaults(world.tenantId, {
+        rate504: 0,
+        rateReset: 0,
+        deltaPageSize: 200,
+        deltaMemberPageSize: 1000,
+      });
     }
-    if (run.status !== 'succeeded') problems.push(`stormy run ${run.status}: ${JSON.stringify(run.errors).slice(0, 600)}`);
-    const cmp = compareSnapshots(await snapshotStore(calm.store, world.tenantId, TYPES), await snapshotStore(stormy.store, world.tenantId, TYPES));
+    if (run.status !== 'succeeded')
+      problems.push(`stormy run ${run.status}: ${JSON.stringify(run.errors).slice(0, 600)}`);
+    const cmp = compareSnapshots(
+      await snapshotStore(calm.store, world.tenantId, TYPES),
+      await snapshotStore(stormy.store, world.tenantId, TYPES),
+    );
     problems.push(...cmp.examples);
     problems.push(...(await tenantDiff(world, stormy.store)).map((d) => `tenant vs store: ${d}`));
     const i = proxy.injected;
-    if (process.env.CHAOS_DEBUG) process.stderr.write(`storm: ${proxy.requests.length} requests, injected ${JSON.stringify(i)}\n`);
-    return { run, problems, faults: i.throttled + i.unavailable + i.dropped + i.slowed, runs: 2, lost: cmp.lost, duplicated: cmp.duplicated, repeated: 0 };
+    if (process.env.CHAOS_DEBUG)
+      process.stderr.write(`storm: ${proxy.requests.length} requests, injected ${JSON.stringify(i)}\n`);
+    return {
+      run,
+      problems,
+      faults: i.throttled + i.unavailable + i.dropped + i.slowed,
+      runs: 2,
+      lost: cmp.lost,
+      duplicated: cmp.duplicated,
+      repeated: 0,
+    };
   } finally {
     ctx.close();
     sctx.close();
@@ -99,22 +155,42 @@ export async function expiredDeltaScenario(world: TestWorld): Promise<FaultOutco
   const { ctx, tenantId } = world;
   const ops = world.devTenant.ops(tenantId);
   const problems: string[] = [];
-  const first = await runBackupNow(ctx, tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { pollMs: 50 });
+  const first = await runBackupNow(
+    ctx,
+    tenantId,
+    { kind: 'full', trigger: 'manual', types: TYPES },
+    { pollMs: 50 },
+  );
   if (first.status !== 'succeeded') problems.push(`first run ${first.status}`);
   const users = ops.list('user');
   const gone = users[3];
   ops.delete('user', gone.id);
   ops.set('user', users[4].id, { jobTitle: 'After expiry' });
   ops.expireDeltaTokens('expire');
-  const run = await runBackupNow(ctx, tenantId, { kind: 'incremental', trigger: 'manual', types: TYPES }, { pollMs: 50 });
-  if (run.status !== 'succeeded') problems.push(`incremental after expiry ${run.status}: ${JSON.stringify(run.errors).slice(0, 400)}`);
+  const run = await runBackupNow(
+    ctx,
+    tenantId,
+    { kind: 'incremental', trigger: 'manual', types: TYPES },
+    { pollMs: 50 },
+  );
+  if (run.status !== 'succeeded')
+    problems.push(`incremental after expiry ${run.status}: ${JSON.stringify(run.errors).slice(0, 400)}`);
   const rec = await ctx.store.getObject(tenantId, 'user', gone.id);
   if (!rec?.deleted) problems.push('the user deleted while the tokens expired is not tombstoned');
   problems.push(...(await tenantDiff(world, ctx.store)));
-  const again = await runBackupNow(ctx, tenantId, { kind: 'incremental', trigger: 'manual', types: TYPES }, { pollMs: 50 });
-  const versions = Object.values(again.counts).reduce((n, c) => n + (c?.created ?? 0) + (c?.changed ?? 0) + (c?.deleted ?? 0), 0);
+  const again = await runBackupNow(
+    ctx,
+    tenantId,
+    { kind: 'incremental', trigger: 'manual', types: TYPES },
+    { pollMs: 50 },
+  );
+  const versions = Object.values(again.counts).reduce(
+    (n, c) => n + (c?.created ?? 0) + (c?.changed ?? 0) + (c?.deleted ?? 0),
+    0,
+  );
   // After the fallback, new delta links work: the next incremental finds nothing new.
-  if (again.status !== 'succeeded' || versions !== 0) problems.push(`next incremental ${again.status} with ${versions} changes`);
+  if (again.status !== 'succeeded' || versions !== 0)
+    problems.push(`next incremental ${again.status} with ${versions} changes`);
   return { run, problems, faults: 1, runs: 3, lost: 0, duplicated: versions, repeated: 0 };
 }
 
@@ -141,15 +217,29 @@ export async function consentRevokedMidRunScenario(world: TestWorld): Promise<Fa
   }
   if (run.status === 'succeeded') problems.push('the run succeeded although consent was revoked mid-run');
   const consent = run.errors.find((e) => e.code === 'CONSENT_REVOKED');
-  if (!consent || !/consent/i.test(consent.message)) problems.push(`no clear consent error: ${JSON.stringify(run.errors).slice(0, 400)}`);
+  if (!consent || !/consent/i.test(consent.message))
+    problems.push(`no clear consent error: ${JSON.stringify(run.errors).slice(0, 400)}`);
   const after = await snapshotStore(ctx.store, tenantId, TYPES);
   // Nothing stored before is lost (objects may only have gained versions).
   const lostVersions = before.versions.filter((v) => !after.versions.includes(v));
   if (lostVersions.length) problems.push(`lost versions: ${lostVersions.slice(0, 3).join(', ')}`);
-  const next = await runBackupNow(ctx, tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { pollMs: 50 });
+  const next = await runBackupNow(
+    ctx,
+    tenantId,
+    { kind: 'full', trigger: 'manual', types: TYPES },
+    { pollMs: 50 },
+  );
   if (next.status !== 'succeeded') problems.push(`run after consent granted again: ${next.status}`);
   problems.push(...(await tenantDiff(world, ctx.store)));
-  return { run, problems, faults: 1, runs: 2, lost: lostVersions.length, duplicated: after.repeatedVersions, repeated: 0 };
+  return {
+    run,
+    problems,
+    faults: 1,
+    runs: 2,
+    lost: lostVersions.length,
+    duplicated: after.repeatedVersions,
+    repeated: 0,
+  };
 }
 
 /**
@@ -167,20 +257,35 @@ export async function unexpectedShapeScenario(world: TestWorld): Promise<FaultOu
     proxy.setResponseRewrite((req, body) => {
       if (!/^\/v1\.0\/groups\/delta/.test(req.path) || !body || typeof body !== 'object') return body;
       bent++;
-      return { ...(body as Record<string, unknown>), value: { unexpected: 'an object where a list belongs' } };
+      return {
+        ...(body as Record<string, unknown>),
+        value: { unexpected: 'an object where a list belongs' },
+      };
     });
-    const run = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { pollMs: 50 });
+    const run = await runBackupNow(
+      ctx,
+      world.tenantId,
+      { kind: 'full', trigger: 'manual', types: TYPES },
+      { pollMs: 50 },
+    );
     proxy.setResponseRewrite(undefined);
     if (bent === 0) problems.push('the bent page was never requested');
     if (run.status !== 'partial') problems.push(`run ended ${run.status}, expected partial`);
     const groupError = run.errors.find((e) => e.objectType === 'group');
-    if (!groupError) problems.push(`no error names the group type: ${JSON.stringify(run.errors).slice(0, 300)}`);
-    if ((run.counts.user?.failed ?? 0) > 0 || run.errors.some((e) => e.objectType === 'user')) problems.push('users failed too');
+    if (!groupError)
+      problems.push(`no error names the group type: ${JSON.stringify(run.errors).slice(0, 300)}`);
+    if ((run.counts.user?.failed ?? 0) > 0 || run.errors.some((e) => e.objectType === 'user'))
+      problems.push('users failed too');
     const after = await snapshotStore(world.ctx.store, world.tenantId, TYPES);
     const lost = before.versions.filter((v) => !after.versions.includes(v)).length;
     if (lost) problems.push(`${lost} stored versions lost`);
     await sleep(10);
-    const clean = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { pollMs: 50 });
+    const clean = await runBackupNow(
+      ctx,
+      world.tenantId,
+      { kind: 'full', trigger: 'manual', types: TYPES },
+      { pollMs: 50 },
+    );
     if (clean.status !== 'succeeded') problems.push(`clean run ${clean.status}`);
     problems.push(...(await tenantDiff(world, world.ctx.store)));
     return { run, problems, faults: bent, runs: 2, lost, duplicated: after.repeatedVersions, repeated: 0 };

@@ -19,7 +19,10 @@ export interface ContextOptions {
   maxAttempts?: number;
 }
 
-export function productContext(world: TestWorld, options: ContextOptions = {}): AppContext & { close(): void } {
+export function productContext(
+  world: TestWorld,
+  options: ContextOptions = {},
+): AppContext & { close(): void } {
   const dev = world.devTenant;
   const log = options.logger ?? world.ctx.log;
   const graph = createGraphClientFactory({

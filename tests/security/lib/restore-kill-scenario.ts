@@ -8,9 +8,15 @@ import { randomUUID } from 'node:crypto';
 import type { GraphClient } from '../../../src/graph/gateway.ts';
 import { planRestore } from '../../../src/restore/planner.ts';
 import type { RestoreRecord } from '../../../src/store/store.ts';
-import type { TestWorld } from '../../helpers/test-world.ts';
 import { seededRandom } from '../../helpers/fault-proxy.ts';
-import { approvedRecord, backup, createSecurityGroup, domainOf, memberIds } from '../../restore/restore-harness.ts';
+import type { TestWorld } from '../../helpers/test-world.ts';
+import {
+  approvedRecord,
+  backup,
+  createSecurityGroup,
+  domainOf,
+  memberIds,
+} from '../../restore/restore-harness.ts';
 import type { Tally } from './tally.ts';
 import { killWorkersUntil, sleep, worldEnv } from './worker-process.ts';
 
@@ -28,7 +34,10 @@ export interface RestoreKillResult extends Tally {
   referenceMs: number;
 }
 
-async function batchAll(w: GraphClient, items: { method: 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown }[]) {
+async function batchAll(
+  w: GraphClient,
+  items: { method: 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown }[],
+) {
   const out: Json[] = [];
   for (let i = 0; i < items.length; i += 20) {
     const answers = await w.batch(
@@ -51,7 +60,11 @@ async function auditCounts(world: TestWorld, restoreId: string): Promise<Map<str
   const counts = new Map<string, number>();
   let continuation: string | undefined;
   do {
-    const page = await world.ctx.store.listAudit(world.tenantId, { action: 'restore.step', limit: 500, continuation });
+    const page = await world.ctx.store.listAudit(world.tenantId, {
+      action: 'restore.step',
+      limit: 500,
+      continuation,
+    });
     for (const e of page.items) {
       if (e.details?.restoreId !== restoreId) continue;
       const id = String(e.details.stepId);
@@ -89,7 +102,10 @@ export async function restoreKillScenario(
   );
   const users = created.map((u) => String(u.id));
   const group = String((await createSecurityGroup(w, `ch${tag}g`)).id);
-  await batchAll(w, users.map((u) => ({ method: 'POST' as const, url: `/groups/${group}/members/$ref`, body: ref(u) })));
+  await batchAll(
+    w,
+    users.map((u) => ({ method: 'POST' as const, url: `/groups/${group}/members/$ref`, body: ref(u) })),
+  );
   await backup(ctx, tenantId, 'full');
   const T = ctx.now().toISOString();
   debug('fixtures built and backed up');
@@ -112,7 +128,11 @@ export async function restoreKillScenario(
     lost += missing.length;
     if (missing.length) problems.push(`round ${round}: ${missing.length} members missing`);
     const titles = await w.batch(
-      users.map((u, i) => ({ id: String(i), method: 'GET' as const, url: `/users/${u}?$select=id,jobTitle` })),
+      users.map((u, i) => ({
+        id: String(i),
+        method: 'GET' as const,
+        url: `/users/${u}?$select=id,jobTitle`,
+      })),
     );
     for (const t of titles) {
       const i = Number(t.id);
@@ -122,20 +142,38 @@ export async function restoreKillScenario(
       }
     }
     // No user created twice (a re-run create would leave a second user with a suffixed UPN).
-    const page = await w.getPage<Json>(`/users?$filter=startswith(displayName,'Chaos ${tag}')&$select=id&$top=999`);
+    const page = await w.getPage<Json>(
+      `/users?$filter=startswith(displayName,'Chaos ${tag}')&$select=id&$top=999`,
+    );
     if (page.value.length !== users.length) {
       duplicated += Math.max(0, page.value.length - users.length);
-      problems.push(`round ${round}: ${page.value.length} users named like the fixtures, expected ${users.length}`);
+      problems.push(
+        `round ${round}: ${page.value.length} users named like the fixtures, expected ${users.length}`,
+      );
     }
   };
 
   const maxRounds = options.maxRounds ?? 12;
   while ((rounds === 0 || kills < options.kills) && rounds < maxRounds) {
     // Damage, then back up the damage (the live state the planner compares with).
-    await batchAll(w, users.map((u) => ({ method: 'DELETE' as const, url: `/groups/${group}/members/${u}/$ref` })));
-    await batchAll(w, users.map((u) => ({ method: 'PATCH' as const, url: `/users/${u}`, body: { jobTitle: `Damaged ${rounds}` } })));
+    await batchAll(
+      w,
+      users.map((u) => ({ method: 'DELETE' as const, url: `/groups/${group}/members/${u}/$ref` })),
+    );
+    await batchAll(
+      w,
+      users.map((u) => ({
+        method: 'PATCH' as const,
+        url: `/users/${u}`,
+        body: { jobTitle: `Damaged ${rounds}` },
+      })),
+    );
     const deleted = users.filter(() => random() < 0.1);
-    if (deleted.length) await batchAll(w, deleted.map((u) => ({ method: 'DELETE' as const, url: `/users/${u}` })));
+    if (deleted.length)
+      await batchAll(
+        w,
+        deleted.map((u) => ({ method: 'DELETE' as const, url: `/users/${u}` })),
+      );
     await backup(ctx, tenantId, 'incremental');
     debug(`round ${rounds}: damaged and backed up`);
 
@@ -173,7 +211,8 @@ export async function restoreKillScenario(
     const recorded = Object.keys(final.stepResults);
     const missingSteps = plan.steps.filter((s) => !final?.stepResults[s.stepId]);
     lost += missingSteps.length;
-    if (recorded.length !== plan.steps.length) problems.push(`round ${rounds}: ${recorded.length} of ${plan.steps.length} steps recorded`);
+    if (recorded.length !== plan.steps.length)
+      problems.push(`round ${rounds}: ${recorded.length} of ${plan.steps.length} steps recorded`);
     const failed = Object.values(final.stepResults).filter((r) => r.status === 'failed');
     if (failed.length) problems.push(`round ${rounds}: ${failed.length} steps failed: ${failed[0].reason}`);
     const audited = await auditCounts(world, stored.restoreId);
@@ -191,5 +230,15 @@ export async function restoreKillScenario(
     await checkTenant(rounds);
     rounds++;
   }
-  return { faults: kills, runs, lost, duplicated, repeated, kills, rounds, problems: problems.slice(0, 20), referenceMs };
+  return {
+    faults: kills,
+    runs,
+    lost,
+    duplicated,
+    repeated,
+    kills,
+    rounds,
+    problems: problems.slice(0, 20),
+    referenceMs,
+  };
 }

@@ -18,7 +18,7 @@ import { type RunRecord, type Store, StoreConflictError } from '../../../src/sto
 import { startCosmosServer } from '../../helpers/cosmos-server.ts';
 import { startFaultProxy } from '../../helpers/fault-proxy.ts';
 import type { TestWorld } from '../../helpers/test-world.ts';
-import { tenantDiff, TYPES } from './graph-fault-scenarios.ts';
+import { TYPES, tenantDiff } from './graph-fault-scenarios.ts';
 import { compareSnapshots, snapshotStore } from './store-snapshot.ts';
 import type { Tally } from './tally.ts';
 
@@ -41,7 +41,8 @@ async function startReadFaults(
     // 429s apply to every request; the other faults are filtered by the match.
     match: options.writesToo
       ? undefined
-      : (r) => r.method === 'GET' || String(r.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() === 'true',
+      : (r) =>
+          r.method === 'GET' || String(r.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() === 'true',
   });
   return { stop: () => proxy.setFaults({}) };
 }
@@ -56,7 +57,12 @@ async function backupThroughFaults(
   const errors: string[] = [];
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {
-      const run = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { workerId: 'sec-store-faults', leaseMs: 60_000, pollMs: 50 });
+      const run = await runBackupNow(
+        ctx,
+        world.tenantId,
+        { kind: 'full', trigger: 'manual', types: TYPES },
+        { workerId: 'sec-store-faults', leaseMs: 60_000, pollMs: 50 },
+      );
       if (run.status === 'succeeded') return { run, attempts: attempt, errors };
       errors.push(`${run.status}: ${run.errors.map((e) => e.code).join(',')}`);
     } catch (error) {
@@ -72,13 +78,23 @@ export async function cosmosFaultScenario(
   options: { seed: number; rate429: number; rate503: number; rateDrop: number; writesToo?: boolean },
 ): Promise<StoreFaultOutcome> {
   const cosmos = await startCosmosServer();
-  const proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed: options.seed });
+  const proxy = await startFaultProxy({
+    target: cosmos.endpoint,
+    targetCaPem: cosmos.caPem,
+    seed: options.seed,
+  });
   const problems: string[] = [];
   let store: Store | undefined;
   try {
     store = await openStore({
       dataDir: world.dataDir,
-      cosmos: { endpoint: proxy.url, key: cosmos.key, database: `faults-${randomUUID().slice(0, 8)}`, caPem: proxy.caPem, requestTimeoutMs: 3000 },
+      cosmos: {
+        endpoint: proxy.url,
+        key: cosmos.key,
+        database: `faults-${randomUUID().slice(0, 8)}`,
+        caPem: proxy.caPem,
+        requestTimeoutMs: 3000,
+      },
     });
     // 429s hit every request (the SDK honours x-ms-retry-after-ms). 503s and drops hit reads
     // only unless `writesToo`: a write failing mid-page is the case of the chaos suite.
@@ -88,12 +104,21 @@ export async function cosmosFaultScenario(
     const result = await backupThroughFaults(world, store, 12);
     reads.stop();
     proxy.setFaults({});
-    if (!result.run) problems.push(`no successful run in ${result.attempts} attempts: ${result.errors.slice(-3).join(' | ')}`);
-    const cmp = compareSnapshots(await snapshotStore(reference, world.tenantId, TYPES), await snapshotStore(store, world.tenantId, TYPES));
+    if (!result.run)
+      problems.push(
+        `no successful run in ${result.attempts} attempts: ${result.errors.slice(-3).join(' | ')}`,
+      );
+    const cmp = compareSnapshots(
+      await snapshotStore(reference, world.tenantId, TYPES),
+      await snapshotStore(store, world.tenantId, TYPES),
+    );
     problems.push(...cmp.examples);
     problems.push(...(await tenantDiff(world, store)).map((d) => `tenant vs store: ${d}`));
     const i = proxy.injected;
-    if (process.env.CHAOS_DEBUG) process.stderr.write(`cosmos faults: ${proxy.requests.length} requests, ${JSON.stringify(i)}, attempts ${result.attempts}: ${result.errors.join(' | ')}\n`);
+    if (process.env.CHAOS_DEBUG)
+      process.stderr.write(
+        `cosmos faults: ${proxy.requests.length} requests, ${JSON.stringify(i)}, attempts ${result.attempts}: ${result.errors.join(' | ')}\n`,
+      );
     return {
       problems,
       attempts: result.attempts,
@@ -115,7 +140,11 @@ export async function cosmosConflictScenario(world: TestWorld, rounds: number): 
   const cosmos = await startCosmosServer();
   const problems: string[] = [];
   const database = `conflicts-${randomUUID().slice(0, 8)}`;
-  const open = () => openStore({ dataDir: world.dataDir, cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, database, caPem: cosmos.caPem } });
+  const open = () =>
+    openStore({
+      dataDir: world.dataDir,
+      cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, database, caPem: cosmos.caPem },
+    });
   const a = await open();
   const b = await open();
   let duplicated = 0;
@@ -126,7 +155,11 @@ export async function cosmosConflictScenario(world: TestWorld, rounds: number): 
     await ensureTenant(a, tenantId, new Date());
     for (let round = 0; round < rounds; round++) {
       // Two workers (two clients) claim the same queued run at once: exactly one holds it.
-      const queued = await requestBackup({ ...world.ctx, store: a }, tenantId, { kind: 'incremental', trigger: 'manual', types: ['user'] });
+      const queued = await requestBackup({ ...world.ctx, store: a }, tenantId, {
+        kind: 'incremental',
+        trigger: 'manual',
+        types: ['user'],
+      });
       const [x, y] = await Promise.all([
         claimRun({ ...world.ctx, store: a }, queued, `wa-${round}`, 60_000),
         claimRun({ ...world.ctx, store: b }, queued, `wb-${round}`, 60_000),
@@ -136,7 +169,8 @@ export async function cosmosConflictScenario(world: TestWorld, rounds: number): 
       if (winners.length !== 1) problems.push(`round ${round}: ${winners.length} workers hold the run`);
       duplicated += Math.max(0, winners.length - 1);
       const stored = await a.getRun(tenantId, queued.runId);
-      if (winners[0] && stored?.lease?.owner !== winners[0].lease?.owner) problems.push(`round ${round}: lease owner differs from the winner`);
+      if (winners[0] && stored?.lease?.owner !== winners[0].lease?.owner)
+        problems.push(`round ${round}: lease owner differs from the winner`);
       // Finish it so the next round can queue again.
       if (stored) await a.updateRun({ ...stored, status: 'cancelled', lease: undefined }, stored.etag ?? '');
 
@@ -149,14 +183,19 @@ export async function cosmosConflictScenario(world: TestWorld, rounds: number): 
       ]);
       races++;
       const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
-      const conflicts = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof StoreConflictError).length;
-      if (ok !== 1 || conflicts !== 1) problems.push(`round ${round}: settings CAS ${ok} ok / ${conflicts} conflicts`);
+      const conflicts = outcomes.filter(
+        (o) => o.status === 'rejected' && o.reason instanceof StoreConflictError,
+      ).length;
+      if (ok !== 1 || conflicts !== 1)
+        problems.push(`round ${round}: settings CAS ${ok} ok / ${conflicts} conflicts`);
       duplicated += Math.max(0, ok - 1);
 
       // Both clients append to the audit chain at once.
       const actor = { tenantId, objectId: 'system', kind: 'system' as const };
       await Promise.all(
-        Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).appendAudit({ tenantId, actor, action: 'chaos.append', details: { round, i } })),
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? a : b).appendAudit({ tenantId, actor, action: 'chaos.append', details: { round, i } }),
+        ),
       );
       races++;
     }
@@ -190,21 +229,39 @@ export async function sqliteBusyScenario(world: TestWorld, reference: Store): Pr
     locker.prepare('BEGIN EXCLUSIVE').run();
     let busyError = '';
     try {
-      const run = await runBackupNow(ctx, world.tenantId, { kind: 'full', trigger: 'manual', types: TYPES }, { workerId: 'sec-busy', leaseMs: 60_000, pollMs: 50 });
+      const run = await runBackupNow(
+        ctx,
+        world.tenantId,
+        { kind: 'full', trigger: 'manual', types: TYPES },
+        { workerId: 'sec-busy', leaseMs: 60_000, pollMs: 50 },
+      );
       busyError = run.status === 'succeeded' ? '' : JSON.stringify(run.errors);
-      if (run.status === 'succeeded') problems.push('a run succeeded while another process held the write lock');
+      if (run.status === 'succeeded')
+        problems.push('a run succeeded while another process held the write lock');
     } catch (error) {
       busyError = error instanceof Error ? error.message : String(error);
     } finally {
       locker.prepare('ROLLBACK').run();
       locker.close();
     }
-    if (!/busy|lock/i.test(busyError)) problems.push(`the failure does not say the store is busy: ${busyError.slice(0, 300)}`);
+    if (!/busy|lock/i.test(busyError))
+      problems.push(`the failure does not say the store is busy: ${busyError.slice(0, 300)}`);
     const result = await backupThroughFaults(world, store, 3);
     if (!result.run) problems.push(`after the lock: ${result.errors.join(' | ')}`);
-    const cmp = compareSnapshots(await snapshotStore(reference, world.tenantId, TYPES), await snapshotStore(store, world.tenantId, TYPES));
+    const cmp = compareSnapshots(
+      await snapshotStore(reference, world.tenantId, TYPES),
+      await snapshotStore(store, world.tenantId, TYPES),
+    );
     problems.push(...cmp.examples);
-    return { problems, attempts: result.attempts, faults: 1, runs: 1 + result.attempts, lost: cmp.lost, duplicated: cmp.duplicated, repeated: 0 };
+    return {
+      problems,
+      attempts: result.attempts,
+      faults: 1,
+      runs: 1 + result.attempts,
+      lost: cmp.lost,
+      duplicated: cmp.duplicated,
+      repeated: 0,
+    };
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

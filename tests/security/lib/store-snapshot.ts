@@ -24,7 +24,13 @@ export async function snapshotStore(
   for (const type of types) {
     let continuation: string | undefined;
     do {
-      const page = await store.listObjects(tenantId, { type, deleted: 'all', sort: 'id', limit: 1000, continuation });
+      const page = await store.listObjects(tenantId, {
+        type,
+        deleted: 'all',
+        sort: 'id',
+        limit: 1000,
+        continuation,
+      });
       for (const o of page.items) {
         objects.push(`${type}|${o.objectId}|${o.deleted}|${o.latestHash}`);
         const list = (await store.listVersions(tenantId, o.objectId, 1000)).filter(
@@ -39,7 +45,8 @@ export async function snapshotStore(
     } while (continuation);
   }
   const edges = (await store.listEdges(tenantId, { history: true })).map(
-    (e) => `${e.sourceId}|${e.kind}|${e.targetId}|${e.attrs?.assignmentId ?? ''}|${e.removedAt ? 'closed' : 'open'}`,
+    (e) =>
+      `${e.sourceId}|${e.kind}|${e.targetId}|${e.attrs?.assignmentId ?? ''}|${e.removedAt ? 'closed' : 'open'}`,
   );
   return { objects: objects.sort(), versions: versions.sort(), edges: edges.sort(), repeatedVersions };
 }

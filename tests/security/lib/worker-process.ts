@@ -82,7 +82,11 @@ export function startProductProcess(role: 'worker' | 'web', env: Record<string, 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` every `everyMs` until it returns a value other than undefined. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -112,7 +116,9 @@ export interface KillLoopOptions<T> {
  * instants; a spare worker is always started ahead, so it takes over as soon as the dead
  * worker's lease expires. Returns the job's end state and the kills that landed.
  */
-export async function killWorkersUntil<T>(o: KillLoopOptions<T>): Promise<{ result: T; kills: number; workers: number }> {
+export async function killWorkersUntil<T>(
+  o: KillLoopOptions<T>,
+): Promise<{ result: T; kills: number; workers: number }> {
   const procs = new Map<string, ProductProcess>();
   let n = 0;
   const spawnOne = () => {
