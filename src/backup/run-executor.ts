@@ -1,5 +1,7 @@
-// Executes one claimed run: each object type in order, page by page, each page committed with
-// the run's checkpoint in one write. A run killed at any point resumes from its last checkpoint.
+// Executes one claimed run: its streams (one per object type) run concurrently, page by page,
+// each page committed with the run's checkpoint in one write through the run's one writer
+// (SerialQueue: no two commits of the run race for its etag). A run killed at any point resumes
+// each stream from its own checkpoint.
 // One failing type does not stop the others (the run ends `partial`); a 401 (consent revoked)
 // or a store outage ends the run with a specific error and nothing committed is lost.
 import type { AppContext } from '../app-context.ts';
@@ -10,8 +12,12 @@ import type { RunRecord, SyncState } from '../store/store.ts';
 import type { StreamCursor } from './collectors/collector.ts';
 import { collectorFor } from './collectors/index.ts';
 import { buildCommit, type CountsByType } from './page-writer.ts';
+import { readAhead } from './read-ahead.ts';
 import { isConsentError, isStoreError, toRunError } from './run-errors.ts';
 import { LeaseLostError, RunHandle } from './run-handle.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { streamClient } from './stream-client.ts';
+import { runStreams } from './stream-pool.ts';
 import { TYPE_ORDER } from './type-specs.ts';
 
 export interface ExecuteOptions {
@@ -20,6 +26,28 @@ export interface ExecuteOptions {
   leaseMs: number;
   /** Called after every committed page (CLI progress). */
   onPage?: (run: RunRecord, type: ObjectType) => void;
+  /** Streams read at once (default: config GRAPH_CONCURRENCY, the gateway's per-tenant limit). */
+  streamConcurrency?: number;
+}
+
+/** Pages a stream reads ahead of its commits (bounded: a run holds a few pages per stream). */
+const READ_AHEAD_PAGES = 2;
+
+/** Streams that start only once others ended: authentication methods read the users stored. */
+const STREAM_AFTER: Partial<Record<ObjectType, ObjectType[]>> = { authenticationMethods: ['user'] };
+
+/**
+ * Longest chains first, so they are never queued behind short ones: sign-ins are paced by
+ * Graph (5 requests per 10 s), then the big delta streams; the rest keep the table's order.
+ */
+const FIRST: ObjectType[] = ['signIn', 'user', 'group', 'device', 'servicePrincipal', 'application'];
+
+function startOrder(types: ObjectType[]): ObjectType[] {
+  const rank = (t: ObjectType) => {
+    const i = FIRST.indexOf(t);
+    return i === -1 ? FIRST.length + TYPE_ORDER.indexOf(t) : i;
+  };
+  return [...types].sort((a, b) => rank(a) - rank(b));
 }
 
 /** At most this many errors are kept on a run (the first ones; the count of the rest is noted). */
@@ -76,38 +104,63 @@ export async function executeRun(
     };
     const failedTypes = new Map<ObjectType, RunError>();
     let fatal: RunError | undefined;
+    let leaseLost: LeaseLostError | undefined;
     // Whether Graph served any type: when every type that asked got 403, consent is gone.
     let graphAnswered = false;
     let last403: GraphError | undefined;
+    const shared: RunShared = {
+      writer: new SerialQueue(),
+      client,
+      counted: { requests: client.stats.requests, throttled: client.stats.throttled },
+      stopped: () => fatal !== undefined || leaseLost !== undefined,
+    };
 
-    for (const type of types) {
+    const runStream = async (type: ObjectType): Promise<void> => {
+      if (shared.stopped()) return;
       const cursor = handle.run.checkpoint[type];
-      if (cursor?.done) {
-        await saveStream(ctx, sync, type, cursor, capturedAt);
-        continue;
-      }
+      const mine = streamClient(client);
       try {
-        if ((await runType(ctx, handle, client, type, cursor ?? {}, sync, capturedAt, options)) > 0)
-          graphAnswered = true;
-        await saveStream(ctx, sync, type, handle.run.checkpoint[type], capturedAt);
+        if (cursor?.done) {
+          // Completed before the run was resumed: only its sync state may be missing.
+          await shared.writer.run(() => saveStream(ctx, sync, type, cursor, capturedAt));
+          return;
+        }
+        await runType(ctx, handle, mine.client, shared, type, cursor ?? {}, sync, capturedAt, options);
+        if (shared.stopped()) return;
+        if (mine.calls() > 0) graphAnswered = true;
+        await shared.writer.run(() => saveStream(ctx, sync, type, handle.run.checkpoint[type], capturedAt));
       } catch (err) {
-        if (err instanceof LeaseLostError) throw err;
+        if (err instanceof LeaseLostError) {
+          leaseLost ??= err;
+          return;
+        }
+        if (shared.stopped()) return;
         const at = ctx.now().toISOString();
         const runError = toRunError(err, at, type);
         log.warn({ err, objectType: type }, 'backup of a type failed');
         if (err instanceof GraphError && err.status === 403 && (await tokenHasNoRoles(client))) {
           // Not a missing permission for one type: the app has none left in this tenant.
-          fatal = consentRevoked(tenantId, err, at);
-          break;
+          fatal ??= consentRevoked(tenantId, err, at);
+          return;
         }
         if (isStoreError(err) || isConsentError(err)) {
-          fatal = runError;
-          break;
+          fatal ??= runError;
+          return;
         }
         if (err instanceof GraphError && err.status === 403) last403 = err;
         failedTypes.set(type, runError);
       }
-    }
+    };
+    const limit = options.streamConcurrency ?? ctx.config.GRAPH_CONCURRENCY;
+    await runStreams(
+      startOrder(types).map((type) => ({
+        key: type,
+        after: STREAM_AFTER[type],
+        run: () => runStream(type),
+      })),
+      limit,
+    );
+    if (leaseLost) throw leaseLost;
     if (!fatal && !graphAnswered && last403 && [...failedTypes.values()].every((e) => e.status === 403)) {
       fatal = consentRevoked(tenantId, last403, ctx.now().toISOString());
       failedTypes.clear();
@@ -121,6 +174,9 @@ export async function executeRun(
           ? 'partial'
           : 'succeeded';
     const finalize = (run: RunRecord): RunRecord => {
+      // Requests made after the last committed page (a failed type's, a fatal one's).
+      run.graphRequests += client.stats.requests - shared.counted.requests;
+      run.throttled += client.stats.throttled - shared.counted.throttled;
       pushErrors(run, [...failedTypes.values()]);
       if (fatal) pushErrors(run, [fatal]);
       run.status = status;
@@ -188,24 +244,34 @@ function isStoreErrorCode(e: RunError): boolean {
   return e.code === 'STORE_UNAVAILABLE';
 }
 
+/** What the concurrent streams of one run share. */
+interface RunShared {
+  /** Builds and commits pages, saves sync state: one at a time, in arrival order. */
+  writer: SerialQueue;
+  /** The run's client: its stats count every stream's requests. */
+  client: GraphClient;
+  /** Client stats already added to the run record. */
+  counted: { requests: number; throttled: number };
+  /** A fatal error or a lost lease: streams stop before their next commit. */
+  stopped(): boolean;
+}
+
 async function runType(
   ctx: AppContext,
   handle: RunHandle,
   client: GraphClient,
+  shared: RunShared,
   type: ObjectType,
   start: StreamCursor,
   sync: SyncState,
   capturedAt: string,
   options: ExecuteOptions,
-): Promise<number> {
+): Promise<void> {
   const run = handle.run;
-  const firstRequests = client.stats.requests;
   const collect = collectorFor(type);
   const writer = { store: ctx.store, tenantId: run.tenantId, client, runId: run.runId, capturedAt };
-  let seenRequests = client.stats.requests;
-  let seenThrottled = client.stats.throttled;
   const previous = sync.streams[type] ?? {};
-  for await (const page of collect({
+  const pages = collect({
     ctx,
     tenantId: run.tenantId,
     client,
@@ -213,31 +279,36 @@ async function runType(
     stream: type,
     start,
     previous: { deltaLink: previous.deltaLink, watermark: previous.watermark },
-  })) {
-    const built = await buildCommit(writer, page);
-    const requests = client.stats.requests - seenRequests;
-    const throttled = client.stats.throttled - seenThrottled;
-    seenRequests = client.stats.requests;
-    seenThrottled = client.stats.throttled;
-    const at = ctx.now().toISOString();
-    const committed = await handle.commit(built.commit, (r) => {
-      addCounts(r.counts, built.counts);
-      if (!r.counts[type]) r.counts[type] = emptyCounts();
-      r.checkpoint[type] = page.cursor;
-      r.graphRequests += requests;
-      r.throttled += throttled;
-      pushErrors(
-        r,
-        (page.failed ?? []).map((f) => ({
-          objectType: f.type,
-          code: f.code,
-          message: f.message,
-          ...(f.requestId ? { requestId: f.requestId } : {}),
-          at,
-        })),
-      );
-      return r;
+  });
+  for await (const page of readAhead(pages, READ_AHEAD_PAGES)) {
+    if (shared.stopped()) return;
+    const committed = await shared.writer.run(async () => {
+      if (shared.stopped()) return undefined;
+      const built = await buildCommit(writer, page);
+      const at = ctx.now().toISOString();
+      const { requests, throttled } = shared.client.stats;
+      const stored = await handle.commit(built.commit, (r) => {
+        addCounts(r.counts, built.counts);
+        if (!r.counts[type]) r.counts[type] = emptyCounts();
+        r.checkpoint[type] = page.cursor;
+        r.graphRequests += requests - shared.counted.requests;
+        r.throttled += throttled - shared.counted.throttled;
+        pushErrors(
+          r,
+          (page.failed ?? []).map((f) => ({
+            objectType: f.type,
+            code: f.code,
+            message: f.message,
+            ...(f.requestId ? { requestId: f.requestId } : {}),
+            at,
+          })),
+        );
+        return r;
+      });
+      shared.counted = { requests, throttled };
+      return stored;
     });
+    if (!committed) return;
     ctx.events.emit('run.progress', {
       tenantId: run.tenantId,
       runId: run.runId,
@@ -246,7 +317,6 @@ async function runType(
     });
     options.onPage?.(committed, type);
   }
-  return client.stats.requests - firstRequests;
 }
 
 /** Carries a completed stream's delta link / watermark to the tenant's sync state. */

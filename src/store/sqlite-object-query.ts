@@ -77,14 +77,20 @@ const SORT_COLUMNS: Record<Sort, string[]> = {
 };
 
 /**
- * The index walked for a sort and filter (see migration 2 in sqlite-schema.ts): each holds the
- * type and deleted flag beside the sort order; deleted-only queries walk a partial index of
- * the deleted objects alone.
+ * The index walked for a sort and filter (see migration 2 in sqlite-schema.ts), holding the type
+ * and deleted flag beside the sort order; deleted-only queries walk a partial index of the
+ * deleted objects alone. Undefined: no index has that order (id or last change across types),
+ * SQLite sorts.
  */
-function walkIndex(sort: Sort, typed: boolean, deletedOnly: boolean): string {
+function walkIndex(sort: Sort, typed: boolean, deletedOnly: boolean): string | undefined {
   const order = sort === 'lastChange' ? 'change' : sort;
-  return `objects_${deletedOnly ? 'deleted' : 'walk'}_${typed ? 'type_' : ''}${order}`;
+  if (deletedOnly) return `objects_deleted_${typed ? 'type_' : ''}${order}`;
+  if (typed) return sort === 'id' ? UNIQUE_INDEX : `objects_walk_type_${order}`;
+  return sort === 'name' ? 'objects_walk_name' : undefined;
 }
+
+/** The index of objects' UNIQUE (tenant_id, object_type, object_id) constraint. */
+const UNIQUE_INDEX = 'sqlite_autoindex_objects_1';
 
 /** Distinct trigrams of the term by code point (FTS5 counts characters, not UTF-16 units), with their position. */
 function trigramsOf(term: string): { trigram: string; at: number }[] {
@@ -192,7 +198,8 @@ export function listObjectsSql(
   // match the typed index's column order and bound its range.
   const keyCols = query.type ? columns.filter((c) => c !== 'object_type') : columns;
   const keyValues = (values: string[]) => keyCols.map((c) => values[columns.indexOf(c)]);
-  const index = walkIndex(sort, query.type !== undefined, deleted === 'deleted');
+  const walk = walkIndex(sort, query.type !== undefined, deleted === 'deleted');
+  const indexed = walk ? `objects o INDEXED BY ${walk}` : 'objects o';
   const order = keyCols.map((c) => `o.${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
   const after = desc ? '<' : '>';
   const before = desc ? '>' : '<';
@@ -233,7 +240,7 @@ export function listObjectsSql(
     const params: Params = { limit: limit + 1 };
     return page(
       db.all(
-        `${select} FROM objects o INDEXED BY ${index} WHERE ${filter(params, true)} ORDER BY ${order} LIMIT @limit`,
+        `${select} FROM ${indexed} WHERE ${filter(params, true)} ORDER BY ${order} LIMIT @limit`,
         params,
       ),
     );
@@ -250,7 +257,7 @@ export function listObjectsSql(
     const where = [filter(params, from === undefined)];
     if (from) where.push(keysetCondition(keyCols, desc ? '<=' : '>=', 'f', keyValues(from), params));
     const row = db.get(
-      `SELECT ${cols('o.')} FROM objects o INDEXED BY ${index} WHERE ${where.join(' AND ')}
+      `SELECT ${cols('o.')} FROM ${indexed} WHERE ${where.join(' AND ')}
        ORDER BY ${order} LIMIT 1 OFFSET @skip`,
       params,
     );
@@ -272,7 +279,7 @@ export function listObjectsSql(
     const where = [filter(params, from === undefined)];
     if (from) where.push(keysetCondition(keyCols, desc ? '<=' : '>=', 'f', keyValues(from), params));
     if (to) where.push(keysetCondition(keyCols, before, 't', keyValues(to), params));
-    let source = `objects o INDEXED BY ${index}`;
+    let source = indexed;
     if (how !== 'read' && candidates.kind === 'some') {
       Object.assign(params, candidates.params);
       if (how === 'semi-join') where.push(`o.id IN (${candidates.sql})`);
@@ -291,6 +298,8 @@ export function listObjectsSql(
   const candidates = candidatesOf(db, tenantId, term, tuning);
   if (candidates.kind === 'none') return { items: [] };
   if (candidates.kind === 'scan') return page(rowsIn('read', undefined, undefined, limit + 1));
+  // No index in this order (not one the product uses): sort the candidates.
+  if (!walk) return page(rowsIn('fetch', undefined, undefined, limit + 1));
   const few = countUpTo(db, candidates, tuning.candidateCap);
   if (few === 0) return { items: [] };
   if (few < tuning.candidateCap) return page(rowsIn('fetch', undefined, undefined, limit + 1));

@@ -36,7 +36,7 @@ describe('kill -9 of the worker role', () => {
   it(`during restores, ${KILLS} times: the tenant ends as at T, every step once`, async () => {
     const world = await createTestWorld({ users: 10, seed: 'chaos-kill-restore' });
     worlds.push(world);
-    const r = await restoreKillScenario(world, { kills: KILLS, users: 60, seed: 2026, maxRounds: 30 });
+    const r = await restoreKillScenario(world, { kills: KILLS, users: 120, seed: 2026, maxRounds: 14 });
     recordTally('chaos/worker-kill-restore', r);
     expect(r.problems).toEqual([]);
     expect(r.kills).toBe(KILLS);

@@ -2,9 +2,8 @@
 // (the store every role shares), one web role that also owns the dev tenant (its Graph simulator
 // and token issuer on fixed free ports; the workers reuse it through DATA_DIR/devtenant), any
 // number of worker roles, and a local Bot Connector that records the cards the web role posts.
-// Every process is the real `entra-backup serve --role …`: the workers start in plain node from an
-// esbuild bundle of the CLI (well under a second), the web role through the tsx-backed bin (its
-// card templates and tab files are found next to its sources).
+// Every process is the real `entra-backup serve --role …`, started in plain node from one esbuild
+// bundle of the CLI (./role-bundle.ts).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,14 +13,11 @@ import { loadOrCreateLoopbackCert } from '../../src/devtenant/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { fetchTrusting } from '../../bot/bot-routes.ts';
-import { bundleChild } from '../helpers/child-bundle.ts';
 import { type CosmosTestServer, startCosmosServer } from '../helpers/cosmos-server.ts';
 import { type LocalConnector, startLocalConnector } from '../helpers/local-connector.ts';
+import { bundleRoles } from './role-bundle.ts';
 import { type RoleProcess, startRoleProcess } from './role-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI_ENTRY = path.join(ROOT, 'src/cli/main.ts');
-const BIN = path.join(ROOT, 'bin/entra-backup.js');
 
 export interface ClusterOptions {
   tenants: number;
@@ -69,10 +65,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   try {
     const [bundle, cosmos, connector] = await Promise.all([
-      bundleChild(CLI_ENTRY),
+      bundleRoles(),
       options.cosmos ?? startCosmosServer(),
       startLocalConnector(),
     ]);
+    closers.push(() => bundle.remove());
     if (!options.cosmos) closers.push(() => cosmos.stop());
     closers.push(() => connector.stop());
     // The roles trust the Cosmos server's certificate the way Node lets a process add a CA at start.
@@ -99,7 +96,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const web = startRoleProcess({
       name: 'web',
-      command: [process.execPath, '--disable-warning=DEP0111', BIN],
+      command: [process.execPath, bundle.file],
       args: ['serve', '--role', 'web'],
       env: { ...env, PORT: String(port) },
     });
@@ -125,7 +122,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const startWorker = async (id: string) => {
       const worker = startRoleProcess({
         name: id,
-        command: [process.execPath, bundle],
+        command: [process.execPath, bundle.file],
         args: ['serve', '--role', 'worker'],
         env: { ...env, WORKER_ID: id, PORT: '0' },
       });

@@ -58,6 +58,7 @@ const ref = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/di
 
 async function auditCounts(world: TestWorld, restoreId: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
+  const who = new Map<string, string[]>();
   let continuation: string | undefined;
   do {
     const page = await world.ctx.store.listAudit(world.tenantId, {
@@ -69,11 +70,16 @@ async function auditCounts(world: TestWorld, restoreId: string): Promise<Map<str
       if (e.details?.restoreId !== restoreId) continue;
       const id = String(e.details.stepId);
       counts.set(id, (counts.get(id) ?? 0) + 1);
+      who.set(id, [...(who.get(id) ?? []), `${e.actor.objectId}@${e.at}:${String(e.details.status)}`]);
     }
     continuation = page.continuation;
   } while (continuation);
+  auditActors = who;
   return counts;
 }
+
+/** Who audited each step (worker id, time, status): names the workers behind a double audit. */
+let auditActors = new Map<string, string[]>();
 
 export async function restoreKillScenario(
   world: TestWorld,
@@ -224,7 +230,9 @@ export async function restoreKillScenario(
       }
       if (n > 1) {
         repeated += n - 1;
-        problems.push(`round ${rounds}: step ${step.stepId} (${step.kind}) audited ${n} times`);
+        problems.push(
+          `round ${rounds}: step ${step.stepId} (${step.kind}) audited ${n} times by ${(auditActors.get(step.stepId) ?? []).join(', ')}`,
+        );
       }
     }
     await checkTenant(rounds);
