@@ -79,14 +79,13 @@ const SORT_COLUMNS: Record<Sort, string[]> = {
 /**
  * The index walked for a sort and filter (see migration 2 in sqlite-schema.ts), holding the type
  * and deleted flag beside the sort order; deleted-only queries walk a partial index of the
- * deleted objects alone. Undefined: no index has that order (id or last change across types),
- * SQLite sorts.
+ * deleted objects alone; a type's id order is the UNIQUE index.
  */
-function walkIndex(sort: Sort, typed: boolean, deletedOnly: boolean): string | undefined {
+function walkIndex(sort: Sort, typed: boolean, deletedOnly: boolean): string {
   const order = sort === 'lastChange' ? 'change' : sort;
   if (deletedOnly) return `objects_deleted_${typed ? 'type_' : ''}${order}`;
-  if (typed) return sort === 'id' ? UNIQUE_INDEX : `objects_walk_type_${order}`;
-  return sort === 'name' ? 'objects_walk_name' : undefined;
+  if (typed && sort === 'id') return UNIQUE_INDEX;
+  return `objects_walk_${typed ? 'type_' : ''}${order}`;
 }
 
 /** The index of objects' UNIQUE (tenant_id, object_type, object_id) constraint. */
@@ -199,7 +198,7 @@ export function listObjectsSql(
   const keyCols = query.type ? columns.filter((c) => c !== 'object_type') : columns;
   const keyValues = (values: string[]) => keyCols.map((c) => values[columns.indexOf(c)]);
   const walk = walkIndex(sort, query.type !== undefined, deleted === 'deleted');
-  const indexed = walk ? `objects o INDEXED BY ${walk}` : 'objects o';
+  const indexed = `objects o INDEXED BY ${walk}`;
   const order = keyCols.map((c) => `o.${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
   const after = desc ? '<' : '>';
   const before = desc ? '>' : '<';
@@ -298,8 +297,6 @@ export function listObjectsSql(
   const candidates = candidatesOf(db, tenantId, term, tuning);
   if (candidates.kind === 'none') return { items: [] };
   if (candidates.kind === 'scan') return page(rowsIn('read', undefined, undefined, limit + 1));
-  // No index in this order (not one the product uses): sort the candidates.
-  if (!walk) return page(rowsIn('fetch', undefined, undefined, limit + 1));
   const few = countUpTo(db, candidates, tuning.candidateCap);
   if (few === 0) return { items: [] };
   if (few < tuning.candidateCap) return page(rowsIn('fetch', undefined, undefined, limit + 1));

@@ -77,7 +77,10 @@ describe('workers sharing one SQLite store', () => {
   it('every due run executes exactly once, a killed worker’s run is resumed by another', async () => {
     const { workers, killed, finished, queued } = await scenario(world, world.ctx, specOf(world), true);
     const unhappy = finished.filter((r) => r.status !== 'succeeded').map((r) => r.errors);
-    expect(finished.map((r) => r.status), JSON.stringify(unhappy)).toEqual(queued.map(() => 'succeeded'));
+    expect(
+      finished.map((r) => r.status),
+      JSON.stringify(unhappy),
+    ).toEqual(queued.map(() => 'succeeded'));
     const ended = events(workers, 'ENDED ');
     // Each run ended exactly once (by whichever worker finished it).
     expect(ended.map((e) => e.runId).sort()).toEqual(queued.map((r) => r.runId).sort());
