@@ -31,5 +31,5 @@ describe('worker killed during a backup', () => {
       repeated: 0,
     });
     expect(r.tenantDiff).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

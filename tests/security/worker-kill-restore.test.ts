@@ -25,5 +25,5 @@ describe('worker killed during a restore', () => {
       duplicated: 0,
       repeated: 0,
     });
-  }, 150_000);
+  }, 300_000);
 });

@@ -199,7 +199,7 @@ export async function consentRevokedMidRunScenario(world: TestWorld): Promise<Fa
   const { ctx, tenantId } = world;
   const problems: string[] = [];
   const before = await snapshotStore(ctx.store, tenantId, TYPES);
-  world.devTenant.setFaults(tenantId, { latencyMs: 40, deltaPageSize: 4 });
+  world.devTenant.setFaults(tenantId, { latencyMs: 80, deltaPageSize: 2 });
   const queued = await requestBackup(ctx, tenantId, { kind: 'full', trigger: 'manual', types: TYPES });
   const following = followRun(ctx, queued, { workerId: 'sec-consent', leaseMs: 60_000, pollMs: 50 });
   let run: RunRecord;
