@@ -45,7 +45,7 @@ export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   candidateCap: 3000,
   walkBudget: 600,
   manyCandidates: 16_000,
-  walkPerCandidate: 2,
+  walkPerCandidate: 4,
   trigramsCounted: 12,
 };
 
@@ -65,8 +65,8 @@ export function keyPrefixesOf(keys: string[]): string[] {
   ];
 }
 
-/** A trigram counted up to this many rows is "common": enough to rank them. */
-const TRIGRAM_RANK_CAP = 256;
+/** Trigrams are counted up to this many rows: enough to rank them. */
+const TRIGRAM_RANK_CAP = 2048;
 
 type Sort = NonNullable<ObjectListQuery['sort']>;
 
@@ -130,15 +130,16 @@ function candidatesOf(db: SqlReader, tenantId: string, term: string, tuning: Sea
   }
   const trigrams = spread(trigramsOf(term), tuning.trigramsCounted);
   if (trigrams.length === 0) return { kind: 'scan' };
-  // Rows per trigram (all tenants: the trigram index is shared), each counted to a small cap.
-  // The candidate query ANDs three: the rarest, ties broken by distance in the term (trigrams
-  // far apart are close to independent, so 'martinez 92594' gives 'mar', 'z 9', '594').
+  // Rows per trigram (all tenants: the trigram index is shared), each counted only up to the
+  // third-rarest so far. The candidate query ANDs the rarest three, ties broken by distance in
+  // the term (trigrams far apart are close to independent).
   const counted: { match: string; at: number; docs: number }[] = [];
   for (const { trigram, at } of trigrams) {
     const match = `"${trigram.replace(/"/g, '""')}"`;
+    const cap = counted.length >= 3 ? [...counted].sort((x, y) => x.docs - y.docs)[2].docs : TRIGRAM_RANK_CAP;
     const row = db.get(
       'SELECT count(*) AS n FROM (SELECT 1 FROM object_search WHERE object_search MATCH @match LIMIT @cap)',
-      { match, cap: TRIGRAM_RANK_CAP },
+      { match, cap },
     );
     const docs = Number(row?.n ?? 0);
     if (docs === 0) return { kind: 'none' };

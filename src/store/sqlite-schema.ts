@@ -164,8 +164,11 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema up to date; refuses a file written by a newer version of the product. */
-export function migrate(db: Database.Database, path: string): void {
+/**
+ * Brings the schema up to date (or up to `target`, for tests of an upgrade); refuses a file
+ * written by a newer version of the product.
+ */
+export function migrate(db: Database.Database, path: string, target = SCHEMA_VERSION): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as
     | { version: number | null }
@@ -177,7 +180,7 @@ export function migrate(db: Database.Database, path: string): void {
     );
   }
   const versionNow = db.prepare('SELECT coalesce(max(version), 0) AS version FROM schema_version');
-  for (let v = current + 1; v <= SCHEMA_VERSION; v += 1) {
+  for (let v = current + 1; v <= Math.min(target, SCHEMA_VERSION); v += 1) {
     db.transaction(() => {
       // Another process may have migrated while we waited for the write lock.
       if ((versionNow.get() as { version: number }).version >= v) return;

@@ -65,7 +65,7 @@ beforeAll(async () => {
   cluster = await startCluster({
     tenants: TENANTS,
     usersPerTenant: USERS,
-    env: { LEASE_SECONDS: String(LEASE_SECONDS), WORKER_POLL_SECONDS: '0.5', SCHEDULER_ENABLED: 'true' },
+    env: { LEASE_SECONDS: String(LEASE_SECONDS), WORKER_POLL_SECONDS: '1', SCHEDULER_ENABLED: 'true' },
   });
   const { store, connector } = cluster;
   tenantIds = (await store.listTenants()).map((s) => s.tenantId).sort();
@@ -76,7 +76,7 @@ beforeAll(async () => {
   for (const tenantId of tenantIds) await updateSettings(store, tenantId, scaleTestPolicy);
   expectedRunId = scheduledRunId('incremental', incrementalSlot(1440, new Date()));
 
-  observer = observeRuns(store);
+  observer = observeRuns(store, 500);
   await Promise.all(WORKERS.map((id) => cluster.startWorker(id)));
   const ready = Date.now();
 
@@ -161,7 +161,10 @@ describe(`one web and three workers, ${TENANTS} tenants, on one Cosmos-protocol 
     for (const tenantId of tenantIds) {
       const mine = runs.filter((r) => r.tenantId === tenantId);
       // The three schedulers queued the tenant's slot once (deterministic slot id), and it ran once.
-      expect(mine.map((r) => `${r.runId}:${r.trigger}:${r.status}`), tenantId).toEqual([
+      expect(
+        mine.map((r) => `${r.runId}:${r.trigger}:${r.status}`),
+        `${tenantId}: ${JSON.stringify(mine.map((r) => r.errors))}`,
+      ).toEqual([
         `${expectedRunId}:schedule:succeeded`,
       ]);
       expect(mine[0].errors).toEqual([]);

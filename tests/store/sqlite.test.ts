@@ -7,9 +7,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/store/audit-chain.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.ts';
+import { migrate, SCHEMA_VERSION } from '../../src/store/sqlite-schema.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { StoreUnavailableError } from '../../src/store/store.ts';
+import { normalizeObject, searchKeysOfText, searchTextOf } from '../../src/store/store-values.ts';
 import { actor, object, runStoreContract, tenant, version } from './contract.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'store-sqlite-'));
@@ -60,6 +61,74 @@ describe('SQLite store: files and faults', () => {
     );
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('upgrades a file of schema 1 in place: search, listing and versions read as before', async () => {
+    const file = freshFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    migrate(old, file, 1);
+    // Rows as the schema-1 writer left them: full keys in object_keys, versions WITHOUT ROWID.
+    const t = tenant();
+    const people = [object(t, 'u1', 'Alice Adams'), object(t, 'u2', 'Bob Brown', { deleted: true })];
+    for (const o of people) {
+      const record = normalizeObject(o);
+      const text = searchTextOf(record);
+      const r = old
+        .prepare(
+          `INSERT INTO objects (tenant_id, object_type, object_id, name_lower, deleted, last_changed_at, search_text, doc)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          t,
+          o.objectType,
+          o.objectId,
+          o.displayName.toLowerCase(),
+          o.deleted ? 1 : 0,
+          o.lastChangedAt,
+          text,
+          JSON.stringify(record),
+        );
+      old.prepare('INSERT INTO object_search (rowid, text) VALUES (?, ?)').run(r.lastInsertRowid, text);
+      for (const key of searchKeysOfText(record)) {
+        old
+          .prepare('INSERT INTO object_keys (tenant_id, key, id) VALUES (?, ?, ?)')
+          .run(t, key, r.lastInsertRowid);
+      }
+    }
+    for (const v of [
+      version(t, 'u1', '2024-01-01T00:00:00.000Z', { n: 1 }),
+      version(t, 'u1', '2024-02-01T00:00:00.000Z', { n: 2 }),
+    ]) {
+      old
+        .prepare(
+          'INSERT INTO versions (tenant_id, object_id, version_id, object_type, captured_at, doc) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(t, v.objectId, v.versionId, v.objectType, v.capturedAt, JSON.stringify(v));
+    }
+    old.close();
+
+    const store = new SqliteStore({ file });
+    await store.init();
+    const ids = async (query: Parameters<SqliteStore['listObjects']>[1]) =>
+      (await store.listObjects(t, query)).items.map((o) => o.objectId);
+    expect(await ids({ search: 'ad' })).toEqual(['u1']); // a word's start, from the rebuilt keys
+    expect(await ids({ search: 'b' })).toEqual(['u2']);
+    expect(await ids({ search: 'lice' })).toEqual(['u1']);
+    expect(await ids({ deleted: 'deleted' })).toEqual(['u2']);
+    expect(await ids({ type: 'user', sort: 'id', descending: true })).toEqual(['u2', 'u1']);
+    expect((await store.listVersions(t, 'u1')).map((v) => v.content?.n)).toEqual([2, 1]);
+    expect((await store.getVersionAt(t, 'u1', '2024-01-15T00:00:00.000Z'))?.content?.n).toBe(1);
+    // A replayed version is still ignored (the unique key survived the table rebuild).
+    await store.commitPage(t, {
+      versions: [version(t, 'u1', '2024-02-01T00:00:00.000Z', { n: 2 })],
+      objects: [],
+      edgesAdded: [],
+      edgesRemoved: [],
+    });
+    expect(await store.listVersions(t, 'u1')).toHaveLength(2);
+    await store.close();
   });
 
   it('reports a corrupt file as StoreUnavailableError naming the path', async () => {
