@@ -1,6 +1,10 @@
 // `entra-backup audit verify|list`: the hash-chained audit log from the operator's side.
 import type { Command } from 'commander';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
 import { verifyAuditChain } from '../store/audit-chain.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
 import type { CliDeps } from './cli-deps.ts';
 
 export function registerAuditCommands(program: Command, deps: CliDeps): void {
@@ -13,13 +17,11 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
     .option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       const json = Boolean(opts.json);
-      const runtime = await deps.openRuntime({ startDevTenant: false });
+      const store = await openAuditStore();
       try {
-        const tenantIds = opts.tenant
-          ? [opts.tenant]
-          : (await runtime.store.listTenants()).map((t) => t.tenantId);
+        const tenantIds = opts.tenant ? [opts.tenant] : (await store.listTenants()).map((t) => t.tenantId);
         const results = [];
-        for (const tenantId of tenantIds) results.push(await verifyAuditChain(runtime.store, tenantId));
+        for (const tenantId of tenantIds) results.push(await verifyAuditChain(store, tenantId));
         const ok = results.every((r) => r.ok);
         deps.output(
           json,
@@ -34,7 +36,7 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
         );
         if (!ok) process.exitCode = 1;
       } finally {
-        await runtime.close();
+        await store.close();
       }
     });
 
@@ -48,9 +50,9 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
     .option('--json', 'print JSON')
     .action(
       async (opts: { tenant: string; actor?: string; action?: string; limit: string; json?: boolean }) => {
-        const runtime = await deps.openRuntime({ startDevTenant: false });
+        const store = await openAuditStore();
         try {
-          const page = await runtime.store.listAudit(opts.tenant, {
+          const page = await store.listAudit(opts.tenant, {
             actorId: opts.actor,
             action: opts.action,
             limit: Number(opts.limit),
@@ -64,8 +66,20 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
               .join('\n'),
           );
         } finally {
-          await runtime.close();
+          await store.close();
         }
       },
     );
+}
+
+/** The audit log needs only the store: no Graph, no dev tenant (an operator may run it offline). */
+function openAuditStore(): Promise<Store> {
+  const config = loadConfig();
+  return openStore({
+    dataDir: config.DATA_DIR,
+    cosmos: config.COSMOS_ENDPOINT
+      ? { endpoint: config.COSMOS_ENDPOINT, key: config.COSMOS_KEY, database: config.COSMOS_DATABASE }
+      : undefined,
+    logger: createLogger(config.LOG_LEVEL),
+  });
 }

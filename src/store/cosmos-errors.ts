@@ -28,6 +28,10 @@ export function cosmosStatus(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+// The SDK reports a failed transactional batch as a plain Error with the cause only in its
+// message ("Batch request error: socket hang up"): no code, no cause.
+const BATCH_NETWORK = /^Batch request error: .*?\b(socket hang up|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT)\b/;
+
 function networkCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && current; depth += 1) {
@@ -35,7 +39,19 @@ function networkCode(err: unknown): string | undefined {
     if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
+  const batch = err instanceof Error ? BATCH_NETWORK.exec(err.message) : null;
+  if (batch) return batch[1] === 'socket hang up' ? 'ECONNRESET' : batch[1];
   return undefined;
+}
+
+/**
+ * The connection was reset or closed under the request (e.g. a keep-alive connection the server
+ * had just closed). The SDK retries reads and queries after this, never writes: callers whose
+ * writes are idempotent may repeat them.
+ */
+export function isConnectionReset(err: unknown): boolean {
+  const code = networkCode(err);
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 export function cosmosUnavailable(err: unknown, endpoint: string): StoreUnavailableError | undefined {

@@ -19,7 +19,7 @@ import type { TokenCredential } from '@azure/identity';
 import { OBJECT_TYPES, type ObjectType, type RunStatus } from '../domain.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
 import { CONTAINER_NAMES, CONTAINERS, type ContainerName, objectKey, safeId } from './cosmos-containers.ts';
-import { cosmosStatus, cosmosUnavailable } from './cosmos-errors.ts';
+import { cosmosStatus, cosmosUnavailable, isConnectionReset } from './cosmos-errors.ts';
 import {
   type AuditEntry,
   type AuditInput,
@@ -87,6 +87,8 @@ const SETTINGS_ID = 'settings';
 const SYNC_STATE_ID = 'sync-state';
 const AUDIT_HEAD_ID = 'head';
 const WRITE_CONCURRENCY = 8;
+/** Tries of one transactional batch when the connection is reset under it. */
+const BATCH_ATTEMPTS = 6;
 
 function strip<T>(doc: Doc): T & { etag: string } {
   const out: Record<string, unknown> = {};
@@ -276,12 +278,25 @@ export class CosmosStore implements Store {
     build: () => OperationInput[],
   ): Promise<number[]> {
     // The SDK rewrites operations in place: build them afresh for every attempt.
-    const operations = build();
+    const total = build().length;
     const statuses: number[] = [];
-    for (let i = 0; i < operations.length; i += 100) {
-      const chunk = operations.slice(i, i + 100).map((op) => ({ ...op, partitionKey }));
-      const response = await this.c(container).items.batch(chunk, partitionKey);
-      for (const r of response.result ?? []) statuses.push(r.statusCode);
+    for (let i = 0; i < total; i += 100) {
+      for (let attempt = 1; ; attempt++) {
+        const chunk = build()
+          .slice(i, i + 100)
+          .map((op) => ({ ...op, partitionKey }));
+        try {
+          const response = await this.c(container).items.batch(chunk, partitionKey);
+          for (const r of response.result ?? []) statuses.push(r.statusCode);
+          break;
+        } catch (err) {
+          // A reset connection (the SDK retries only reads after one): every batch here is
+          // idempotent (upserts of deterministic ids, edge creates whose conflicts commitPage
+          // resolves), so repeat it.
+          if (attempt >= BATCH_ATTEMPTS || !isConnectionReset(err)) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+        }
+      }
     }
     return statuses;
   }

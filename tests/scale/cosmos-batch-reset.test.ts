@@ -36,9 +36,9 @@ afterAll(async () => {
   await cosmos?.stop();
 });
 
-/** A page of 20 users (20 version partitions), their object records and 20 memberships. */
+/** A page of 60 users (60 version partitions), their object records and 60 memberships. */
 function page(tenantId: string, at: string) {
-  const ids = Array.from({ length: 20 }, (_, i) => `u-${i}`);
+  const ids = Array.from({ length: 60 }, (_, i) => `u-${i}`);
   return {
     versions: ids.map((id) => version(tenantId, id, at, { displayName: id })),
     objects: ids.map((id) => object(tenantId, id, id)),
@@ -51,18 +51,18 @@ describe('Cosmos store: a connection reset on a page write', () => {
   it('is retried: the page commits once, complete', async () => {
     const tenantId = `t-${randomUUID()}`;
     const at = new Date().toISOString();
-    // Every fourth batch request is cut before the server reads it.
-    proxy.setFaults({ rateDrop: 0.25, match: isBatch });
+    // About one batch request in eight is cut before the server reads it.
+    proxy.setFaults({ rateDrop: 0.12, match: isBatch });
     await store.commitPage(tenantId, page(tenantId, at));
     proxy.setFaults({});
     expect(proxy.injected.dropped).toBeGreaterThan(0);
     const versions = await store.listChanges(tenantId, { from: '1970-01-01T00:00:00.000Z', to: '9999-01-01T00:00:00.000Z', limit: 100 });
-    expect(versions.items).toHaveLength(20);
+    expect(versions.items).toHaveLength(60);
     const edges = await Promise.all(
       Array.from({ length: 5 }, (_, g) => store.listEdges(tenantId, { sourceId: `g-${g}` })),
     );
-    expect(edges.flat()).toHaveLength(20);
-    expect((await store.countObjects(tenantId)).user?.live).toBe(20);
+    expect(edges.flat()).toHaveLength(60);
+    expect((await store.countObjects(tenantId)).user?.live).toBe(60);
   }, 60_000);
 
   it('that persists is reported as the store being unreachable, naming the endpoint', async () => {

@@ -60,6 +60,11 @@ async function versionsOf(tenantId: string): Promise<VersionRecord[]> {
   return out;
 }
 
+/** Whether more than one worker held the run (a takeover after a kill or an expired lease). */
+function wasResumed(run: RunRecord | undefined): boolean {
+  return !!run && (observer.owners.get(`${run.tenantId}|${run.runId}`)?.length ?? 0) > 1;
+}
+
 beforeAll(async () => {
   const started = Date.now();
   cluster = await startCluster({
@@ -94,7 +99,7 @@ beforeAll(async () => {
   await cluster.workers[0].exited;
 
   // Every tenant's run queued and none left queued or running.
-  const deadline = Date.now() + 150_000;
+  const deadline = Date.now() + 60_000 + TENANTS * 12_000;
   for (;;) {
     runs = await allRuns();
     const tenantsWithRun = new Set(runs.map((r) => r.tenantId));
@@ -148,7 +153,7 @@ beforeAll(async () => {
       totalMs: finished - started,
     })}`,
   );
-}, 400_000);
+}, 120_000 + TENANTS * 15_000);
 
 afterAll(async () => {
   await observer?.stop();
@@ -193,13 +198,22 @@ describe(`one web and three workers, ${TENANTS} tenants, on one Cosmos-protocol 
       const duplicated = [...perObject].filter(([, n]) => n > 1);
       expect(duplicated, `tenant ${tenantId}: objects with more than one version`).toEqual([]);
       const run = runs.find((r) => r.tenantId === tenantId);
-      const created = Object.values(run?.counts ?? {}).reduce((n, c) => n + (c?.created ?? 0), 0);
-      expect(versions.length, tenantId).toBe(created);
+      const counts = Object.values(run?.counts ?? {});
+      const created = counts.reduce((n, c) => n + (c?.created ?? 0), 0);
+      if (wasResumed(run)) {
+        // The page a killed worker wrote without its checkpoint is read again by the next worker,
+        // which finds those objects stored already: counted unchanged, stored once.
+        const unchanged = counts.reduce((n, c) => n + (c?.unchanged ?? 0), 0);
+        expect(versions.length, tenantId).toBeGreaterThanOrEqual(created);
+        expect(versions.length, tenantId).toBeLessThanOrEqual(created + unchanged);
+      } else {
+        expect(versions.length, tenantId).toBe(created);
+      }
       // Each type the dev tenant counts is stored in full.
       const stored = await cluster.store.countObjects(tenantId);
-      const counts = dev.tenants.find((t) => t.tenantId === tenantId)?.counts ?? {};
+      const inTenant = dev.tenants.find((t) => t.tenantId === tenantId)?.counts ?? {};
       for (const type of ['user', 'group', 'application', 'servicePrincipal', 'device'] as ObjectType[]) {
-        expect(stored[type]?.live ?? 0, `${tenantId} ${type}`).toBe(counts[type] ?? 0);
+        expect(stored[type]?.live ?? 0, `${tenantId} ${type}`).toBe(inTenant[type] ?? 0);
       }
     }
   });
@@ -207,9 +221,9 @@ describe(`one web and three workers, ${TENANTS} tenants, on one Cosmos-protocol 
   it('the web role never executed a backup: every lease holder seen was a worker', () => {
     const holders = new Set([...observer.owners.values()].flat().map((s) => s.owner));
     expect([...holders].every((o) => WORKERS.includes(o)), [...holders].join(', ')).toBe(true);
-    // Every run was seen held by some worker (the observer polls faster than a run lasts).
+    // Every run was seen held by a worker (the observer polls far faster than a run lasts).
     const unseen = runs.filter((r) => !observer.owners.has(`${r.tenantId}|${r.runId}`));
-    expect(unseen.length).toBeLessThanOrEqual(Math.ceil(runs.length / 5));
+    expect(unseen.map((r) => r.tenantId)).toEqual([]);
   });
 
   it("the bot posted each run's result card exactly once, in that tenant's channel", async () => {
