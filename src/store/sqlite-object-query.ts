@@ -1,12 +1,16 @@
 // listObjects on SQLite: filters and sort run in SQL over an index that holds the filter columns
 // and the sort order, so a page is read in order and stops at `limit` (keyset continuation).
-// A search term picks one of three plans from a capped count of its candidates:
-// - few candidates: fetch them by the search index, confirm, sort that handful;
-// - many candidates: first walk a bounded stretch of the sort order confirming each row (dense
-//   terms fill the page here at once); if the page is not full, go on walking the sort index
-//   keeping only rows of the candidate set (a semi-join read from the index alone), so no plan
-//   sorts thousands of rows or reads rows that cannot match.
-// Every row is confirmed on its search text, so all plans return exactly the same rows.
+// A search term picks its plan from a capped count of its candidates (trigram index for 3+
+// characters, key prefixes for 1-2):
+// - few candidates (< candidateCap): fetch them by id, confirm, sort that handful;
+// - more: walk a bounded stretch of the sort order reading each row (dense terms fill the page
+//   here); then walk on keeping only rows of the candidate set (a semi-join answered from the
+//   index, rows read only for members), for as long as it costs about what fetching the
+//   candidates would; then fetch the candidates beyond that point. Matches spread along the
+//   order are found by the walk; matches clustered far along it (a first name sorted by name)
+//   cost at most about twice the fetch.
+// Every row is confirmed on its search text, so all plans return exactly the same rows
+// (tests/store/sqlite-search-plans.test.ts forces each plan).
 import type { ObjectListQuery, ObjectRecord, Page } from './store.ts';
 import {
   clampLimit,
@@ -35,8 +39,16 @@ export interface SearchTuning {
   walkBudget: number;
   /** Above this many candidates, walk the sort order with the candidate set to the end. */
   manyCandidates: number;
-  /** Index rows walked with the candidate set per candidate, before fetching the candidates instead. */
+  /**
+   * Index rows walked with the candidate set per candidate, before fetching the candidates
+   * instead (a row of the walk costs about a tenth of a fetched candidate).
+   */
   walkPerCandidate: number;
+  /**
+   * The same, sorted by name: there a term's matches usually cluster (a first name, a prefix),
+   * so a long walk rarely reaches them before the fetch would have been done.
+   */
+  walkPerCandidateByName: number;
   /** At most this many trigrams of a long term are counted (spread over the term). */
   trigramsCounted: number;
 }
@@ -45,7 +57,8 @@ export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   candidateCap: 3000,
   walkBudget: 600,
   manyCandidates: 16_000,
-  walkPerCandidate: 4,
+  walkPerCandidate: 8,
+  walkPerCandidateByName: 1,
   trigramsCounted: 12,
 };
 
@@ -298,9 +311,13 @@ export function listObjectsSql(
   const candidates = candidatesOf(db, tenantId, term, tuning);
   if (candidates.kind === 'none') return { items: [] };
   if (candidates.kind === 'scan') return page(rowsIn('read', undefined, undefined, limit + 1));
-  const few = countUpTo(db, candidates, tuning.candidateCap);
+  // The UNIQUE index has no deleted flag: walking it for live objects reads every row, so
+  // fetching the candidates is cheaper whatever their number.
+  const walkReadsRows = walk === UNIQUE_INDEX && deleted === 'live';
+  const few = walkReadsRows ? 1 : countUpTo(db, candidates, tuning.candidateCap);
   if (few === 0) return { items: [] };
-  if (few < tuning.candidateCap) return page(rowsIn('fetch', undefined, undefined, limit + 1));
+  if (walkReadsRows || few < tuning.candidateCap)
+    return page(rowsIn('fetch', undefined, undefined, limit + 1));
 
   // Many candidates. A bounded stretch of the sort order first, each row read and confirmed:
   // dense terms fill the page here.
@@ -312,8 +329,8 @@ export function listObjectsSql(
   // `manyCandidates`, that walk is stopped once it has cost about what fetching the candidates
   // costs (matches clustered far along the sort order), and the candidates are fetched instead.
   const count = countUpTo(db, candidates, tuning.manyCandidates);
-  const stop =
-    count < tuning.manyCandidates ? positionAfter(bound, count * tuning.walkPerCandidate) : undefined;
+  const perCandidate = sort === 'name' ? tuning.walkPerCandidateByName : tuning.walkPerCandidate;
+  const stop = count < tuning.manyCandidates ? positionAfter(bound, count * perCandidate) : undefined;
   rows.push(...rowsIn('semi-join', bound, stop, limit + 1 - rows.length));
   if (stop && rows.length <= limit) rows.push(...rowsIn('fetch', stop, undefined, limit + 1 - rows.length));
   return page(rows);

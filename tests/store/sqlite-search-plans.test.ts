@@ -86,6 +86,7 @@ const TUNINGS: Record<string, Partial<SearchTuning>> = {
     walkBudget: 5,
     manyCandidates: 1_000_000,
     walkPerCandidate: 1,
+    walkPerCandidateByName: 1,
   },
   'default thresholds': {},
 };
