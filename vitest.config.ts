@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
-    exclude: ['tests/chaos/**', 'node_modules/**'],
+    // Chaos (full figures) and scale-out (several role processes on Cosmos) have their own scripts.
+    exclude: ['tests/chaos/**', 'tests/scale/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -8,16 +8,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fetchTrusting } from '../../bot/bot-routes.ts';
 import type { FetchLike } from '../../src/auth/fetch-like.ts';
 import { loadOrCreateLoopbackCert } from '../../src/devtenant/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { fetchTrusting } from '../../bot/bot-routes.ts';
 import { type CosmosTestServer, startCosmosServer } from '../helpers/cosmos-server.ts';
 import { type LocalConnector, startLocalConnector } from '../helpers/local-connector.ts';
 import { bundleRoles } from './role-bundle.ts';
 import { type RoleProcess, startRoleProcess } from './role-process.ts';
-
 
 export interface ClusterOptions {
   tenants: number;
@@ -105,12 +104,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const store = await openStore({
       dataDir,
-      cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, database: env.COSMOS_DATABASE, caPem: cosmos.caPem },
+      cosmos: {
+        endpoint: cosmos.endpoint,
+        key: cosmos.key,
+        database: env.COSMOS_DATABASE,
+        caPem: cosmos.caPem,
+      },
     });
     closers.push(() => store.close());
 
     // The dev tenant's certificate, written by the web role under DATA_DIR/devtenant.
-    const devFetch: FetchLike = fetchTrusting((await loadOrCreateLoopbackCert(path.join(dataDir, 'devtenant'))).caPem);
+    const devFetch: FetchLike = fetchTrusting(
+      (await loadOrCreateLoopbackCert(path.join(dataDir, 'devtenant'))).caPem,
+    );
     const graphUrl = `https://127.0.0.1:${graphPort}`;
     const devControl = async <T>(pathAndQuery: string): Promise<T> => {
       const response = await devFetch(`${graphUrl}${pathAndQuery}`);

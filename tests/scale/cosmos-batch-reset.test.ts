@@ -26,7 +26,12 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed: 7 });
   store = await openStore({
     dataDir: '.',
-    cosmos: { endpoint: proxy.url, key: cosmos.key, database: `reset-${randomUUID().slice(0, 8)}`, caPem: proxy.caPem },
+    cosmos: {
+      endpoint: proxy.url,
+      key: cosmos.key,
+      database: `reset-${randomUUID().slice(0, 8)}`,
+      caPem: proxy.caPem,
+    },
   });
 }, 60_000);
 
@@ -56,7 +61,11 @@ describe('Cosmos store: a connection reset on a page write', () => {
     await store.commitPage(tenantId, page(tenantId, at));
     proxy.setFaults({});
     expect(proxy.injected.dropped).toBeGreaterThan(0);
-    const versions = await store.listChanges(tenantId, { from: '1970-01-01T00:00:00.000Z', to: '9999-01-01T00:00:00.000Z', limit: 100 });
+    const versions = await store.listChanges(tenantId, {
+      from: '1970-01-01T00:00:00.000Z',
+      to: '9999-01-01T00:00:00.000Z',
+      limit: 100,
+    });
     expect(versions.items).toHaveLength(60);
     const edges = await Promise.all(
       Array.from({ length: 5 }, (_, g) => store.listEdges(tenantId, { sourceId: `g-${g}` })),

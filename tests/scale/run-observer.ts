@@ -11,18 +11,27 @@ export interface RunSighting {
   owner: string;
   /** When the observer first saw this owner hold the run (ms since epoch). */
   firstSeen: number;
+  /** Streams (object types) the run's checkpoint marked done at that sighting. */
+  streamsDone: string[];
 }
 
 export interface RunObserver {
   /** runId → owners in the order they were seen holding the run. */
   readonly owners: Map<string, RunSighting[]>;
-  /** Runs (tenantId|runId) seen queued or running in the last poll. */
+  /** Runs seen queued or running in the last poll. */
   active(): RunRecord[];
   /** Runs currently held by `owner` (from the last poll). */
   heldBy(owner: string): RunRecord[];
   /** Resolves when `test` holds for the runs of a poll; rejects after `timeoutMs`. */
   waitUntil(test: (active: RunRecord[]) => boolean, timeoutMs: number): Promise<RunRecord[]>;
   stop(): Promise<void>;
+}
+
+export function doneStreams(run: RunRecord): string[] {
+  return Object.entries(run.checkpoint)
+    .filter(([, c]) => c.done)
+    .map(([stream]) => stream)
+    .sort();
 }
 
 export function observeRuns(store: Store, pollMs = 250): RunObserver {
@@ -40,7 +49,7 @@ export function observeRuns(store: Store, pollMs = 250): RunObserver {
       const owner = run.status === 'running' ? run.lease?.owner : undefined;
       if (!owner) continue;
       const seen = owners.get(key(run)) ?? [];
-      if (seen.at(-1)?.owner !== owner) seen.push({ owner, firstSeen: at });
+      if (seen.at(-1)?.owner !== owner) seen.push({ owner, firstSeen: at, streamsDone: doneStreams(run) });
       owners.set(key(run), seen);
     }
     last = runs;

@@ -23,7 +23,11 @@ export function installActivity(tenantId: string, serviceUrl: string): Record<st
     serviceUrl,
     timestamp: new Date().toISOString(),
     locale: 'en-US',
-    from: { id: `29:1${installer.replace(/-/g, '').slice(0, 20)}`, name: 'MSP admin', aadObjectId: installer },
+    from: {
+      id: `29:1${installer.replace(/-/g, '').slice(0, 20)}`,
+      name: 'MSP admin',
+      aadObjectId: installer,
+    },
     recipient: { id: '28:entra-backup-scale', name: 'Entra Backup' },
     conversation: { id: channel, conversationType: 'channel', isGroup: true, tenantId },
     channelData: {
