@@ -4,7 +4,9 @@
 // must complete exactly once (one run per tenant and slot, every object stored with one version),
 // the killed worker's run must be taken over by another worker, the web role must never execute a
 // backup, and the bot must post each run's result card exactly once.
-// `npm test` runs 10 tenants; SCALE_TENANTS=30 runs the issue's 30 (≈ 2 minutes on two cores).
+// `npm run test:scale` runs 10 tenants (≈ 2 minutes on two loaded cores); SCALE_TENANTS=30 runs
+// the issue's 30, which takes ≈ 15 minutes here: the Cosmos-protocol test server scans whole
+// containers on every query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduledRunId } from '../../src/backup/ids.ts';
 import { incrementalSlot } from '../../src/backup/scheduler.ts';
@@ -199,36 +201,40 @@ describe(`one web and three workers, ${TENANTS} tenants, on one Cosmos-protocol 
     }
   });
 
-  it('stores every object of every tenant once: one version each, counts equal to the tenant', async () => {
-    const dev = await cluster.devControl<{ tenants: { tenantId: string; counts: Record<string, number> }[] }>(
-      '/_dev/tenants',
-    );
-    for (const tenantId of tenantIds) {
-      const versions = await versionsOf(tenantId);
-      const perObject = new Map<string, number>();
-      for (const v of versions) perObject.set(v.objectId, (perObject.get(v.objectId) ?? 0) + 1);
-      const duplicated = [...perObject].filter(([, n]) => n > 1);
-      expect(duplicated, `tenant ${tenantId}: objects with more than one version`).toEqual([]);
-      const run = runs.find((r) => r.tenantId === tenantId);
-      const counts = Object.values(run?.counts ?? {});
-      const created = counts.reduce((n, c) => n + (c?.created ?? 0), 0);
-      if (wasResumed(run)) {
-        // The page a killed worker wrote without its checkpoint is read again by the next worker,
-        // which finds those objects stored already: counted unchanged, stored once.
-        const unchanged = counts.reduce((n, c) => n + (c?.unchanged ?? 0), 0);
-        expect(versions.length, tenantId).toBeGreaterThanOrEqual(created);
-        expect(versions.length, tenantId).toBeLessThanOrEqual(created + unchanged);
-      } else {
-        expect(versions.length, tenantId).toBe(created);
+  it(
+    'stores every object of every tenant once: one version each, counts equal to the tenant',
+    async () => {
+      const dev = await cluster.devControl<{
+        tenants: { tenantId: string; counts: Record<string, number> }[];
+      }>('/_dev/tenants');
+      for (const tenantId of tenantIds) {
+        const versions = await versionsOf(tenantId);
+        const perObject = new Map<string, number>();
+        for (const v of versions) perObject.set(v.objectId, (perObject.get(v.objectId) ?? 0) + 1);
+        const duplicated = [...perObject].filter(([, n]) => n > 1);
+        expect(duplicated, `tenant ${tenantId}: objects with more than one version`).toEqual([]);
+        const run = runs.find((r) => r.tenantId === tenantId);
+        const counts = Object.values(run?.counts ?? {});
+        const created = counts.reduce((n, c) => n + (c?.created ?? 0), 0);
+        if (wasResumed(run)) {
+          // The page a killed worker wrote without its checkpoint is read again by the next worker,
+          // which finds those objects stored already: counted unchanged, stored once.
+          const unchanged = counts.reduce((n, c) => n + (c?.unchanged ?? 0), 0);
+          expect(versions.length, tenantId).toBeGreaterThanOrEqual(created);
+          expect(versions.length, tenantId).toBeLessThanOrEqual(created + unchanged);
+        } else {
+          expect(versions.length, tenantId).toBe(created);
+        }
+        // Each type the dev tenant counts is stored in full.
+        const stored = await cluster.store.countObjects(tenantId);
+        const inTenant = dev.tenants.find((t) => t.tenantId === tenantId)?.counts ?? {};
+        for (const type of ['user', 'group', 'application', 'servicePrincipal', 'device'] as ObjectType[]) {
+          expect(stored[type]?.live ?? 0, `${tenantId} ${type}`).toBe(inTenant[type] ?? 0);
+        }
       }
-      // Each type the dev tenant counts is stored in full.
-      const stored = await cluster.store.countObjects(tenantId);
-      const inTenant = dev.tenants.find((t) => t.tenantId === tenantId)?.counts ?? {};
-      for (const type of ['user', 'group', 'application', 'servicePrincipal', 'device'] as ObjectType[]) {
-        expect(stored[type]?.live ?? 0, `${tenantId} ${type}`).toBe(inTenant[type] ?? 0);
-      }
-    }
-  });
+    },
+    30_000 + TENANTS * TENANTS * 100,
+  );
 
   it('the web role never executed a backup: every lease holder seen was a worker', () => {
     const holders = new Set([...observer.owners.values()].flat().map((s) => s.owner));

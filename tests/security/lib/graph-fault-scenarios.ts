@@ -218,7 +218,9 @@ export async function consentRevokedMidRunScenario(world: TestWorld): Promise<Fa
   if (run.status === 'succeeded') problems.push('the run succeeded although consent was revoked mid-run');
   // With a token already cached Graph answers 403 (Authorization_RequestDenied); a new token
   // is refused (CONSENT_REVOKED). Either way the error must say consent is the cause.
-  const consent = run.errors.find((e) => e.code === 'CONSENT_REVOKED' || e.status === 401 || e.status === 403);
+  const consent = run.errors.find(
+    (e) => e.code === 'CONSENT_REVOKED' || e.status === 401 || e.status === 403,
+  );
   if (!consent || !/consent/i.test(consent.message))
     problems.push(`no clear consent error: ${JSON.stringify(run.errors).slice(0, 400)}`);
   const after = await snapshotStore(ctx.store, tenantId, TYPES);
