@@ -12,7 +12,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { type Store, StoreUnavailableError } from '../../src/store/store.ts';
 import { type CosmosTestServer, startCosmosServer } from '../helpers/cosmos-server.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
-import { edge, object, version } from '../store/contract.ts';
+import { edge, object, version } from './contract.ts';
 
 let cosmos: CosmosTestServer;
 let proxy: FaultProxy;
