@@ -202,6 +202,9 @@ class RestoreRun {
       finishedAt: ctx.now().toISOString(),
     };
     this.result = result;
+    // Audited before the terminal write (keyed, so a resumed run's repeat is not doubled): a
+    // worker killed between the two leaves a running restore that is resumed, not a lost entry.
+    await this.audit('restore.finished', undefined, { status, totals: result.totals }, 'finished');
     await this.save((r) => ({
       ...r,
       status,
@@ -209,7 +212,6 @@ class RestoreRun {
       result: { ...result },
       stepResults: { ...r.stepResults, ...this.record.stepResults },
     }));
-    await this.audit('restore.finished', undefined, { status, totals: result.totals });
     ctx.log.info({ restoreId: this.record.restoreId, status, totals: result.totals }, 'restore finished');
     return this.record;
   }
@@ -295,18 +297,23 @@ class RestoreRun {
       if (step.kind === 'reportOnly' && step.details.what === 'credentials')
         this.recordCredentials(resolved[k]);
     }
-    // Audit first: a worker killed between the two repeats the step and audits it again
-    // ("already in place"), so every step is in the audit log at least once.
+    // Audit first, keyed by step: a worker killed between the two repeats the step ("already
+    // in place") and its audit, which the store appends once, so every step is audited once.
     for (let k = 0; k < group.length; k++) {
       const step = resolved[k];
       const outcome = outcomes[k];
-      await this.audit('restore.step', `${step.target.objectType}:${step.target.objectId}`, {
-        stepId: step.stepId,
-        kind: step.kind,
-        status: outcome.status,
-        ...(outcome.reason ? { reason: outcome.reason } : {}),
-        ...(step.details.memberId ? { memberId: step.details.memberId } : {}),
-      });
+      await this.audit(
+        'restore.step',
+        `${step.target.objectType}:${step.target.objectId}`,
+        {
+          stepId: step.stepId,
+          kind: step.kind,
+          status: outcome.status,
+          ...(outcome.reason ? { reason: outcome.reason } : {}),
+          ...(step.details.memberId ? { memberId: step.details.memberId } : {}),
+        },
+        `step:${step.stepId}`,
+      );
     }
     this.record = { ...this.record, stepResults };
     await this.saveProgress();
@@ -379,8 +386,11 @@ class RestoreRun {
     action: string,
     target: string | undefined,
     details: Record<string, unknown>,
+    /** Appends the entry once per restore and key, however often the run is resumed. */
+    once?: string,
   ): Promise<void> {
     await this.ctx.store.appendAudit({
+      ...(once ? { onceKey: `restore:${this.record.restoreId}:${once}` } : {}),
       tenantId: this.record.tenantId,
       actor: this.actor,
       action,

@@ -919,6 +919,17 @@ export class CosmosStore implements Store {
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
     const tenantId = input.tenantId;
     return this.guard(async () => {
+      if (input.onceKey !== undefined) {
+        // A keyed entry is repeated only by a worker resuming another's work (under a lease),
+        // never concurrently, so reading before appending is enough.
+        const [done] = await this.query<AuditEntry & Doc>(
+          'audit',
+          `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.docType = 'entry' AND c.onceKey = @key`,
+          { tenantId, key: input.onceKey },
+          tenantId,
+        );
+        if (done) return stripNoEtag<AuditEntry>(done);
+      }
       // The entry's id is its seq: two writers racing for one seq get one 201 and one 409, and
       // the loser re-reads the tail and tries the next seq. The chain stays linear.
       for (let attempt = 0; attempt < 200; attempt += 1) {
@@ -935,6 +946,7 @@ export class CosmosStore implements Store {
           action: input.action,
           ...(input.target === undefined ? {} : { target: input.target }),
           ...(input.details === undefined ? {} : { details: input.details }),
+          ...(input.onceKey === undefined ? {} : { onceKey: input.onceKey }),
           seq,
           at: this.nowIso(),
           prevHash: tail ? tail.hash : GENESIS_HASH,

@@ -160,6 +160,11 @@ const MIGRATIONS: string[] = [
   -- sorted by time too, one random-keyed index less to write per version.
   CREATE INDEX versions_by_time ON versions (tenant_id, captured_at, object_id, version_id);
   `,
+  // 3: audit entries appended once per key (AuditInput.onceKey).
+  `
+  ALTER TABLE audit ADD COLUMN once_key TEXT;
+  CREATE UNIQUE INDEX audit_once ON audit (tenant_id, once_key) WHERE once_key IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

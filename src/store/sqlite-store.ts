@@ -780,6 +780,13 @@ export class SqliteStore implements Store {
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
     const tenantId = input.tenantId;
     return this.write(() => {
+      if (input.onceKey !== undefined) {
+        const done = this.get('SELECT doc FROM audit WHERE tenant_id = @tenantId AND once_key = @key', {
+          tenantId,
+          key: input.onceKey,
+        });
+        if (done) return parse<AuditEntry>(done.doc);
+      }
       const head = this.get('SELECT seq, hash FROM audit_head WHERE tenant_id = @tenantId', { tenantId });
       const seq = head ? Number(head.seq) + 1 : 1;
       const prevHash = head ? String(head.hash) : GENESIS_HASH;
@@ -789,14 +796,23 @@ export class SqliteStore implements Store {
         action: input.action,
         ...(input.target === undefined ? {} : { target: input.target }),
         ...(input.details === undefined ? {} : { details: input.details }),
+        ...(input.onceKey === undefined ? {} : { onceKey: input.onceKey }),
         seq,
         at: this.nowIso(),
         prevHash,
       };
       const entry: AuditEntry = { ...body, hash: auditHash(body) };
       this.exec(
-        `INSERT INTO audit (tenant_id, seq, actor_id, action, doc) VALUES (@tenantId, @seq, @actorId, @action, @doc)`,
-        { tenantId, seq, actorId: input.actor.objectId, action: input.action, doc: JSON.stringify(entry) },
+        `INSERT INTO audit (tenant_id, seq, actor_id, action, once_key, doc)
+         VALUES (@tenantId, @seq, @actorId, @action, @onceKey, @doc)`,
+        {
+          tenantId,
+          seq,
+          actorId: input.actor.objectId,
+          action: input.action,
+          onceKey: input.onceKey ?? null,
+          doc: JSON.stringify(entry),
+        },
       );
       this.exec(
         `INSERT INTO audit_head (tenant_id, seq, hash) VALUES (@tenantId, @seq, @hash)

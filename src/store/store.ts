@@ -276,6 +276,11 @@ export interface AuditInput {
   action: string;
   target?: string;
   details?: Record<string, unknown>;
+  /**
+   * Appends the entry once per tenant and key: a repeat returns the entry already appended.
+   * A worker that resumes another's work (a restore step) repeats its audit without doubling it.
+   */
+  onceKey?: string;
 }
 
 export interface AuditEntry extends AuditInput {

@@ -731,6 +731,13 @@ export function runStoreContract(name: string, makeStore: StoreFactory): void {
       expect((await store.listAudit(t, { action: 'backup.requested' })).items.map((e) => e.seq)).toEqual([1]);
       expect((await store.listAudit(t, { action: 'restore.*' })).items).toHaveLength(8);
       expect((await store.listAudit(t, { action: 'restore.approved', actorId: 'alice' })).items).toEqual([]);
+      // A keyed entry repeated (a resumed restore step) is appended once; the repeat returns it.
+      const once = { tenantId: t, actor: actor(t, 'worker'), action: 'restore.step', onceKey: 'r1:s1' };
+      const stepEntry = await store.appendAudit({ ...once, details: { status: 'done' } });
+      const repeat = await store.appendAudit({ ...once, details: { status: 'done', reason: 'again' } });
+      expect(repeat).toMatchObject({ seq: stepEntry.seq, hash: stepEntry.hash, details: { status: 'done' } });
+      expect((await store.appendAudit({ ...once, onceKey: 'r1:s2' })).seq).toBe(stepEntry.seq + 1);
+      expect(await verifyAuditChain(store, t)).toMatchObject({ ok: true, entries: 11 });
     });
 
     it('prunes old versions but keeps each object’s newest and the state at the cut-off', async () => {
