@@ -3,6 +3,7 @@
 // TLS verification is never relaxed process-wide.
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import './cosmos-partition-index.ts';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { generate } from 'selfsigned';
 
