@@ -36,10 +36,13 @@ export function approvalCard(
   const pending = record.status === 'pending';
   const [statusText, statusColor] = STATUS_TEXT[record.status];
   const diffs = Object.values(plan.diff ?? {});
-  const headline =
+  const what =
     diffs.length === 1
       ? `${diffs[0].objectType} ${diffs[0].displayName}`
       : `${(record.request.objects as unknown[] | undefined)?.length ?? diffs.length} objects`;
+  const undoOf = typeof record.request.undoOf === 'string' ? record.request.undoOf : undefined;
+  const headline = undoOf ? `undo of restore ${undoOf} (${what})` : what;
+  const finished = record.status === 'succeeded' || record.status === 'partial';
   const changes = diffs.flatMap((d) => {
     const state =
       d.liveState === 'softDeleted' ? 'in the recycle bin' : d.liveState === 'absent' ? 'gone' : 'live';
@@ -90,6 +93,9 @@ export function approvalCard(
       decisions,
       canDecide: pending && (view === 'base' || view === 'approver'),
       canCancel: pending && view === 'requester',
+      // As in the tab: a finished restore (not itself an undo) can be undone by an admin; the
+      // server decides on the click, through the approval flow.
+      canUndo: finished && !undoOf && view !== 'readonly',
       dashboardUrl: options.dashboardUrl,
       footer: '',
     },

@@ -21,6 +21,7 @@ import type { RestifyServer, RouteModule } from '../src/server/http-server.ts';
 import { createActivityHandler } from './activity-handler.ts';
 import { createAgentsSdkBot } from './agents-sdk-adapter.ts';
 import type { BotLogic, ConnectorSender, InboundActivity } from './bot-types.ts';
+import { prepareCardTemplates } from './cards/render-card.ts';
 
 export interface BotOptions {
   /** Fetch for OpenID metadata, JWKS and the connector token (dev: trusts the loopback CA). */
@@ -81,6 +82,7 @@ export function createBot(ctx: AppContext, options: BotOptions = {}): Bot {
     options.connectorTokenProvider ?? createConnectorTokenProvider(connectorTokenOptionsFrom(ctx, fetchImpl));
   const sdk = createAgentsSdkBot(appId, tokenProvider);
   const logic = createActivityHandler(ctx, sdk.connector);
+  prepareCardTemplates();
   const mode: Bot['mode'] = appId ? 'token' : production ? 'disabled' : 'loopback-anonymous';
   let validator: BotTokenValidator | undefined;
   if (appId) {

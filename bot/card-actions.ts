@@ -9,6 +9,7 @@ import {
   decideRestore,
   requestRestore,
 } from '../src/approvals/approval-service.ts';
+import { requestUndo } from '../src/approvals/undo-request.ts';
 import { isTenantAdmin } from '../src/auth/tenant-admin.ts';
 import { isObjectType, type ObjectType } from '../src/domain.ts';
 import { planRestore } from '../src/restore/planner.ts';
@@ -120,6 +121,11 @@ export async function handleCardAction(env: BotEnv, value: unknown): Promise<Inv
       return withDeadline(env, () => preview(env, data));
     case 'restore.request':
       return withDeadline(env, () => request(env, data));
+    case 'restore.undo': {
+      const restoreId = str(data.restoreId, 100);
+      if (!restoreId) return errorResponse(400, 'BadRequest', 'The card does not name a restore to undo.');
+      return withDeadline(env, () => undo(env, restoreId, admin));
+    }
     case 'find.more': {
       const query = str(data.query);
       if (!query) return errorResponse(400, 'BadRequest', 'The card does not say what to find.');
@@ -217,7 +223,51 @@ async function request(env: BotEnv, data: Record<string, unknown>): Promise<Reco
       return restoreCard(env, object, { versionId, previewError: error.message });
     throw error;
   }
-  // Post the approval card where approvals go (the tenant's channel), else right here.
+  const posted = await postApprovalCard(env, record);
+  return approvalCard(posted.record, 'requester', {
+    dashboardUrl: env.links.restoresUrl,
+    refreshUserIds: posted.record.card?.viewerIds ?? [activity.from.id],
+    notice: `Request sent: another admin can approve it ${posted.where}.`,
+  });
+}
+
+/**
+ * Undo on a result card: a new restore request (the restore's pre-restore versions) that needs
+ * approval like any other; its approval card is posted where approvals go. The clicker keeps
+ * seeing the result card, with a line saying what happened. Only the restore id is read from
+ * the card, and only in the clicker's own tenant.
+ */
+async function undo(env: BotEnv, restoreId: string, admin: boolean): Promise<Record<string, unknown>> {
+  const { ctx, principal } = env;
+  let created: RestoreRecord;
+  try {
+    created = await requestUndo(ctx, principal, restoreId);
+  } catch (error) {
+    if (!(error instanceof ApprovalError)) throw error;
+    const original =
+      error.code === 'not-found' ? undefined : await ctx.store.getRestore(principal.tenantId, restoreId);
+    return original
+      ? viewFor(env, original, admin, error.message)
+      : noticeCard('Not possible', error.message, '', 'warning');
+  }
+  const posted = await postApprovalCard(env, created);
+  const notice = `Undo requested (request ${created.restoreId}): another admin can approve it ${posted.where}.`;
+  const original = await ctx.store.getRestore(principal.tenantId, restoreId);
+  return original
+    ? viewFor(env, original, admin, notice)
+    : approvalCard(posted.record, 'requester', { dashboardUrl: env.links.restoresUrl, notice });
+}
+
+/**
+ * Posts a new request's approval card where approvals go (the tenant's channel, else the
+ * clicker's conversation) and remembers where, so later updates replace it in place.
+ */
+async function postApprovalCard(
+  env: BotEnv,
+  created: RestoreRecord,
+): Promise<{ record: RestoreRecord; where: string }> {
+  const { ctx, principal, activity } = env;
+  let record = created;
   const settings = await ensureTenant(ctx.store, principal.tenantId, ctx.now());
   const channel = settings.alerts.channelConversationId
     ? settings.conversations[settings.alerts.channelConversationId]
@@ -256,11 +306,7 @@ async function request(env: BotEnv, data: Record<string, unknown>): Promise<Reco
     );
     where = 'in the dashboard (the channel could not be reached)';
   }
-  return approvalCard(record, 'requester', {
-    dashboardUrl: env.links.restoresUrl,
-    refreshUserIds: viewerIds,
-    notice: `Request sent: another admin can approve it ${where}.`,
-  });
+  return { record, where };
 }
 
 async function saveCard(

@@ -68,6 +68,9 @@ export const configSchema = z.object({
   WORKER_ID: optionalString,
   WORKER_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
   LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Seconds between the notifier's store polls (runs finished by other processes, expiry,
+   * digests); runs finished in this process are posted at once, from the in-process event. */
+  NOTIFY_POLL_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_ENABLED: bool(true),
 });
 

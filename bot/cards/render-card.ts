@@ -26,6 +26,10 @@ export const MAX_CARD_BYTES = 26 * 1024;
 
 const CARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const cache = new Map<CardTemplate, unknown>();
+// Preparing a template (parsing every `${…}` into an expression) costs 10-20 ms per card; a
+// prepared Template is bound to new data on each expand (the library's intended reuse), so each
+// template is prepared once per process.
+const prepared = new Map<CardTemplate, ACData.Template>();
 
 export function loadTemplate(name: CardTemplate): unknown {
   let template = cache.get(name);
@@ -44,8 +48,21 @@ export type CardData = Record<string, unknown>;
 
 /** Expands a template. Text values are sanitised so user data can never become an expression. */
 export function renderCard(name: CardTemplate, data: CardData): Record<string, unknown> {
-  const template = new ACData.Template(loadTemplate(name));
-  return template.expand({ $root: sanitize(data) }) as Record<string, unknown>;
+  return preparedTemplate(name).expand({ $root: sanitize(data) }) as Record<string, unknown>;
+}
+
+function preparedTemplate(name: CardTemplate): ACData.Template {
+  let template = prepared.get(name);
+  if (!template) {
+    template = new ACData.Template(loadTemplate(name));
+    prepared.set(name, template);
+  }
+  return template;
+}
+
+/** Prepares every template now (at start), so no one's first command pays for it. */
+export function prepareCardTemplates(): void {
+  for (const name of CARD_TEMPLATES) preparedTemplate(name);
 }
 
 /**

@@ -4,12 +4,12 @@
 // approval service, which plans again and stores that plan as the one approvers see.
 import { stableStringify } from '../../src/backup/canonical.ts';
 import type { ObjectType } from '../../src/domain.ts';
-import { readLive } from '../../src/restore/live-reader.ts';
 import type { RestorePlan, RestoreRequestInput } from '../../src/restore/restore-types.ts';
 import type { ObjectRecord, VersionRecord } from '../../src/store/store.ts';
 import { type BotEnv, formatTime, shortValue } from '../bot-env.ts';
 import type { OutboundMessage } from '../bot-types.ts';
 import { attachment, renderCardWithin } from '../cards/render-card.ts';
+import { readLiveState } from '../live-state.ts';
 import { objectLabel, resolveObject, secondaryName } from '../object-resolver.ts';
 import { notice } from '../replies.ts';
 
@@ -153,10 +153,9 @@ async function liveDiff(
     return { liveState: 'unknown', diff: [], diffNote: 'No restorable snapshot in the backup yet.' };
   const content = version.content;
   try {
-    const live = await readLive(
+    const live = await readLiveState(
       env.ctx.graph.forBackup(env.principal.tenantId),
-      object.objectType,
-      object.objectId,
+      object,
       Object.keys(content),
     );
     if (live.state === 'absent')

@@ -13,7 +13,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface CacheEntry {
   value: boolean;
+  /** When Graph was asked (the answer's age counts from then). */
   at: number;
+  refreshing?: boolean;
 }
 
 // Keyed per AppContext so two products in one process (tests) never share answers.
@@ -23,8 +25,11 @@ const caches = new WeakMap<AppContext, Map<string, CacheEntry>>();
 export function clearTenantAdminCache(ctx: AppContext, tenantId?: string): void {
   const cache = caches.get(ctx);
   if (!cache) return;
-  if (!tenantId) cache.clear();
-  else for (const key of cache.keys()) if (key.startsWith(`${tenantId}|`)) cache.delete(key);
+  // A new map, so a check still in flight (begun before the change) writes into the old one.
+  caches.set(
+    ctx,
+    tenantId ? new Map([...cache].filter(([key]) => !key.startsWith(`${tenantId}|`))) : new Map(),
+  );
 }
 
 export async function isTenantAdmin(
@@ -42,7 +47,28 @@ export async function isTenantAdmin(
   const key = `${tenantId}|${userObjectId.toLowerCase()}`;
   const hit = cache.get(key);
   const now = ctx.now().getTime();
-  if (hit && now - hit.at < CACHE_MS) return hit.value;
+  if (hit && now - hit.at < CACHE_MS) {
+    // Past half its life the answer is refreshed in the background, so an admin who keeps
+    // working never waits for Graph; an answer older than CACHE_MS is never used.
+    if (now - hit.at >= CACHE_MS / 2 && !hit.refreshing) {
+      hit.refreshing = true;
+      check(ctx, cache, key, tenantId, userObjectId).catch(() => {
+        hit.refreshing = false;
+      });
+    }
+    return hit.value;
+  }
+  return check(ctx, cache, key, tenantId, userObjectId);
+}
+
+async function check(
+  ctx: AppContext,
+  cache: Map<string, CacheEntry>,
+  key: string,
+  tenantId: string,
+  userObjectId: string,
+): Promise<boolean> {
+  const at = ctx.now().getTime();
   let value: boolean;
   try {
     value = await resolveAdmin(ctx, tenantId, userObjectId);
@@ -54,9 +80,10 @@ export async function isTenantAdmin(
       { tenantId, status: error.status, code: error.code },
       'admin check: Graph refused the backup app',
     );
+    cache.delete(key);
     return false;
   }
-  cache.set(key, { value, at: now });
+  cache.set(key, { value, at });
   return value;
 }
 

@@ -1,6 +1,7 @@
 // Proactive messages: run results and alerts in the tenant's channel, approval cards updated in
-// place as a restore moves on, expiry of stale requests. Driven by in-process ProductEvents and
-// a store poll (a worker in another process emits nothing here: the poll sees its runs). Each
+// place as a restore moves on, expiry of stale requests. Driven by in-process ProductEvents (a
+// run finished by this process's worker is posted at once) and a store poll every
+// NOTIFY_POLL_SECONDS (a worker in another process emits nothing here: the poll sees its runs). Each
 // run is posted at most once across any number of web processes: the notifier first claims it
 // by setting `run.notifiedAt` with compare-and-swap, and only the winner posts.
 
@@ -20,7 +21,7 @@ import { decideAlert, recordAlert, systemActor } from './run-alerts.ts';
 import { digestCard, runCard } from './run-cards.ts';
 
 export interface NotifierOptions {
-  /** Seconds between store polls (default 30; 0 = no timer, call tick()). */
+  /** Seconds between store polls (default NOTIFY_POLL_SECONDS; 0 = no timer, call tick()). */
   pollSeconds?: number;
   /** Runs finished longer ago than this are never posted (default 24 h): no backlog flood. */
   maxAgeMinutes?: number;
@@ -231,7 +232,7 @@ export function startNotifier(
     while (inFlight.size) await Promise.allSettled([...inFlight]);
   }
 
-  const pollMs = (options.pollSeconds ?? 30) * 1000;
+  const pollMs = (options.pollSeconds ?? ctx.config.NOTIFY_POLL_SECONDS) * 1000;
   let running: Promise<void> | undefined;
   const timer =
     pollMs > 0

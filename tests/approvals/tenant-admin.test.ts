@@ -1,7 +1,7 @@
 // Who counts as a tenant admin, resolved through Graph against the dev tenant: holders of the
 // configured directory roles (default: Global Administrator, Privileged Role Administrator) or
 // members of the configured admin group; fail closed when Graph refuses the backup app.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clearTenantAdminCache, isTenantAdmin } from '../../src/auth/tenant-admin.ts';
 import { ensureTenant } from '../../src/settings/tenant-settings.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
@@ -10,9 +10,10 @@ let w: TestWorld;
 let globalAdmin: string;
 let plainMember: string;
 let groupId: string;
+let offset = 0;
 
 beforeAll(async () => {
-  w = await createTestWorld({ users: 20 });
+  w = await createTestWorld({ users: 20, now: () => new Date(Date.now() + offset) });
   const graph = w.ctx.graph.forBackup(w.tenantId);
   const ga = await graph.get<{ value: { principalId: string }[] }>(
     `/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent("roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'")}`,
@@ -63,5 +64,23 @@ describe('isTenantAdmin', () => {
     const unknown = '11111111-2222-4333-8444-555555555555';
     expect(await isTenantAdmin(w.ctx, unknown, globalAdmin)).toBe(false);
     expect(await w.ctx.store.getSettings(unknown)).toBeUndefined();
+  });
+
+  it('an answer is never used past 60 s; after 30 s it is refreshed in the background', async () => {
+    clearTenantAdminCache(w.ctx);
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true); // the admin group
+    const s = await ensureTenant(w.ctx.store, w.tenantId, w.ctx.now());
+    await w.ctx.store.putSettings({ ...s, admins: { roleTemplateIds: [] } }, s.etag);
+    offset = 20_000; // fresh: the cached answer, no Graph call
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
+    offset = 35_000; // still valid, so answered from the cache, but refreshed behind it
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
+    await vi.waitFor(async () => expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(false));
+    // Back in the admin group: the cached "no" is not used once it is 60 s old.
+    const t = await ensureTenant(w.ctx.store, w.tenantId, w.ctx.now());
+    await w.ctx.store.putSettings({ ...t, admins: { groupId, roleTemplateIds: [] } }, t.etag);
+    offset = 35_000 + 61_000; // past its life: asked again before answering
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
+    offset = 0;
   });
 });

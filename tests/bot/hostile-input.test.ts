@@ -129,6 +129,7 @@ describe('property: arbitrary card actions', () => {
     'approval.show',
     'restore.open',
     'restore.preview',
+    'restore.undo',
     'history.open',
     'find.more',
     'changes.more',
