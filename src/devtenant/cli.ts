@@ -80,6 +80,33 @@ function withOps(
   }
 }
 
+type VerbOptions = Record<string, unknown> & { tenant?: string; json?: boolean };
+
+/**
+ * A verb on one tenant's state: adds `--tenant` and `--json`, opens the state, resolves the
+ * tenant, runs `run` with the verb's arguments and options, prints (or fails clearly), closes.
+ */
+function tenantVerb(
+  parent: Command,
+  deps: CliDeps,
+  spec: string,
+  description: string,
+  run: (ops: TenantOps, args: string[], o: VerbOptions) => unknown,
+  human: (d: unknown) => string,
+  configure: (c: Command) => Command = (c) => c,
+): void {
+  configure(parent.command(spec).description(description))
+    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
+    .option('--json', 'print JSON')
+    .action((...received: unknown[]) => {
+      const command = received[received.length - 1] as Command;
+      const o = command.opts() as VerbOptions;
+      // Commander passes the declared arguments (a variadic one as an array), options, command.
+      const args = received.slice(0, -2) as string[];
+      withOps(deps, Boolean(o.json), o.tenant, (ops) => run(ops, args, o), human);
+    });
+}
+
 export function registerDevTenantCommands(program: Command, deps: CliDeps): void {
   const dt = program
     .command('devtenant')
@@ -225,218 +252,176 @@ export function registerDevTenantCommands(program: Command, deps: CliDeps): void
       }
     });
 
-  dt.command('get <type> <idOrName>')
-    .description('Show one object (any state) by id, UPN, mailNickname, appId or display name')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => ops.get(type, key),
-        (d) => describe(d as DevObject),
-      ),
-    );
+  tenantVerb(
+    dt,
+    deps,
+    'get <type> <idOrName>',
+    'Show one object (any state) by id, UPN, mail, mailNickname, appId, display name, or a unique prefix of the name or UPN',
+    (ops, [type, key]) => ops.get(type, key),
+    (d) => describe(d as DevObject),
+  );
 
-  dt.command('list <type>')
-    .description('List objects of a type')
-    .option('--state <state>', 'active | deleted | purged', 'active')
-    .option('--limit <n>', 'at most this many', '50')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((type: string, o: { state: string; limit: string; tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => {
-          if (!['active', 'deleted', 'purged'].includes(o.state))
-            throw new GraphHttpError(400, 'BadArgument', '--state must be active, deleted or purged.');
-          return { value: ops.list(type, { state: o.state as 'active', limit: num(o.limit, '--limit') }) };
-        },
-        (d) =>
-          (d as { value: DevObject[] }).value
-            .map((x) => `${x.id}  ${String(x.data.displayName ?? x.data.userPrincipalName ?? '')}`)
-            .join('\n'),
-      ),
-    );
+  tenantVerb(
+    dt,
+    deps,
+    'list <type>',
+    'List objects of a type',
+    (ops, [type], o) => {
+      const state = String(o.state);
+      if (!['active', 'deleted', 'purged'].includes(state))
+        throw new GraphHttpError(400, 'BadArgument', '--state must be active, deleted or purged.');
+      return {
+        value: ops.list(type, { state: state as 'active', limit: num(String(o.limit), '--limit') }),
+      };
+    },
+    (d) =>
+      (d as { value: DevObject[] }).value
+        .map((x) => `${x.id}  ${String(x.data.displayName ?? x.data.userPrincipalName ?? '')}`)
+        .join('\n'),
+    (c) =>
+      c
+        .option('--state <state>', 'active | deleted | purged', 'active')
+        .option('--limit <n>', 'at most this many', '50'),
+  );
 
   const mutate = dt
     .command('mutate')
     .description('Change the dev tenant as an administrator would (demos and tests)');
 
-  mutate
-    .command('set <type> <idOrName> <assignments...>')
-    .description('Set properties: property=value (JSON values like false, 3, null, ["a"] are parsed)')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((type: string, key: string, assignments: string[], o: { tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => {
-          const props: Record<string, unknown> = {};
-          for (const a of assignments) {
-            const i = a.indexOf('=');
-            if (i <= 0) throw new GraphHttpError(400, 'BadArgument', `'${a}' is not property=value.`);
-            props[a.slice(0, i)] = parseValue(a.slice(i + 1));
-          }
-          return ops.set(type, key, props);
-        },
-        (d) => `updated ${describe(d as DevObject)}`,
-      ),
-    );
+  tenantVerb(
+    mutate,
+    deps,
+    'set <type> <idOrName> <assignments...>',
+    'Set properties: property=value (JSON values like false, 3, null, ["a"] are parsed)',
+    (ops, [type, key, assignments]) => {
+      const props: Record<string, unknown> = {};
+      for (const a of assignments as unknown as string[]) {
+        const i = a.indexOf('=');
+        if (i <= 0) throw new GraphHttpError(400, 'BadArgument', `'${a}' is not property=value.`);
+        props[a.slice(0, i)] = parseValue(a.slice(i + 1));
+      }
+      return ops.set(type, key, props);
+    },
+    (d) => `updated ${describe(d as DevObject)}`,
+  );
 
-  mutate
-    .command('delete <type> <idOrName>')
-    .description(
-      'Delete as Graph does: recycle bin for users, Microsoft 365 groups, apps, service principals, AUs',
-    )
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => ops.delete(type, key),
-        (d) => {
-          const r = d as { id: string; deleted: string };
-          return `${r.deleted === 'soft' ? 'moved to the recycle bin' : 'permanently deleted'}: ${r.id}`;
-        },
-      ),
-    );
+  tenantVerb(
+    mutate,
+    deps,
+    'delete <type> <idOrName>',
+    'Delete as Graph does: recycle bin for users, Microsoft 365 groups, apps, service principals, AUs',
+    (ops, [type, key]) => ops.delete(type, key),
+    (d) => {
+      const r = d as { id: string; deleted: string };
+      return `${r.deleted === 'soft' ? 'moved to the recycle bin' : 'permanently deleted'}: ${r.id}`;
+    },
+  );
 
-  mutate
-    .command('purge <type> <idOrName>')
-    .description('Permanently delete (from the recycle bin, or directly)')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => ops.purge(type, key),
-        (d) => `purged ${(d as { id: string }).id}`,
-      ),
-    );
+  tenantVerb(
+    mutate,
+    deps,
+    'purge <type> <idOrName>',
+    'Permanently delete (from the recycle bin, or directly)',
+    (ops, [type, key]) => ops.purge(type, key),
+    (d) => `purged ${(d as { id: string }).id}`,
+  );
 
-  mutate
-    .command('restore <type> <idOrName>')
-    .description('Restore from the recycle bin (same object id, memberships back)')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((type: string, key: string, o: { tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => ops.restore(type, key),
-        (d) => `restored ${describe(d as DevObject)}`,
-      ),
-    );
+  tenantVerb(
+    mutate,
+    deps,
+    'restore <type> <idOrName>',
+    'Restore from the recycle bin (same object id, memberships back)',
+    (ops, [type, key]) => ops.restore(type, key),
+    (d) => `restored ${describe(d as DevObject)}`,
+  );
 
   for (const verb of ['remove-member', 'add-member'] as const)
-    mutate
-      .command(`${verb} <group> <member>`)
-      .description(
-        verb === 'remove-member'
-          ? 'Remove a member (or owner with --owner) from a group'
-          : 'Add a member (or owner with --owner) to a group',
-      )
-      .option('--owner', 'the owners relationship instead of members')
-      .option('--source-type <type>', 'group, directoryRole or administrativeUnit', 'group')
-      .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-      .option('--json', 'print JSON')
-      .action(
-        (
-          group: string,
-          member: string,
-          o: { owner?: boolean; sourceType: string; tenant?: string; json?: boolean },
-        ) =>
-          withOps(
-            deps,
-            Boolean(o.json),
-            o.tenant,
-            (ops) => {
-              const opts = {
-                kind: o.owner ? ('owners' as const) : ('members' as const),
-                sourceType: o.sourceType,
-              };
-              if (verb === 'remove-member') ops.removeMember(group, member, opts);
-              else ops.addMember(group, member, opts);
-              return { ok: true, group, member, kind: opts.kind };
-            },
-            () =>
-              `${verb === 'remove-member' ? 'removed' : 'added'} ${member} ${verb === 'remove-member' ? 'from' : 'to'} ${group}`,
-          ),
-      );
-
-  mutate
-    .command('incident')
-    .description('Simulate an incident: mass-delete users (to the recycle bin)')
-    .requiredOption('--delete-users <n>', 'how many users to delete')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((o: { deleteUsers: string; tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => ({ deleted: ops.incidentDeleteUsers(num(o.deleteUsers, '--delete-users') ?? 0) }),
-        (d) =>
-          `deleted ${(d as { deleted: string[] }).deleted.length} users (restorable from the recycle bin for 30 days)`,
-      ),
+    tenantVerb(
+      mutate,
+      deps,
+      `${verb} <group> <member>`,
+      verb === 'remove-member'
+        ? 'Remove a member (or owner with --owner) from a group'
+        : 'Add a member (or owner with --owner) to a group',
+      (ops, [group, member], o) => {
+        const opts = {
+          kind: o.owner ? ('owners' as const) : ('members' as const),
+          sourceType: String(o.sourceType),
+        };
+        if (verb === 'remove-member') ops.removeMember(group, member, opts);
+        else ops.addMember(group, member, opts);
+        return { ok: true, group, member, kind: opts.kind };
+      },
+      (d) => {
+        const r = d as { group: string; member: string };
+        return `${verb === 'remove-member' ? 'removed' : 'added'} ${r.member} ${verb === 'remove-member' ? 'from' : 'to'} ${r.group}`;
+      },
+      (c) =>
+        c
+          .option('--owner', 'the owners relationship instead of members')
+          .option('--source-type <type>', 'group, directoryRole or administrativeUnit', 'group'),
     );
 
-  dt.command('faults')
-    .description(
-      'Show or change injected faults of a tenant (latency, 429/503/504/resets, forced statuses, throttling)',
-    )
-    .option('--set <json>', 'merge these settings, e.g. {"rate429":0.1,"latencyMs":50}')
-    .option('--clear', 'remove every fault setting')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((o: { set?: string; clear?: boolean; tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => {
-          if (o.clear) return writeFaults(ops.db, ops.tenantId, {}, true);
-          if (o.set) {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(o.set);
-            } catch {
-              throw new GraphHttpError(400, 'BadArgument', '--set needs a JSON object.');
-            }
-            return writeFaults(ops.db, ops.tenantId, validateFaults(parsed));
-          }
-          return readFaults(ops.db, ops.tenantId);
-        },
-        (d) => JSON.stringify(d, null, 2),
-      ),
-    );
+  tenantVerb(
+    mutate,
+    deps,
+    'set-manager <user> <manager>',
+    "Set a user's manager (`none` removes it), as PUT/DELETE /users/{id}/manager/$ref do",
+    (ops, [user, manager]) => ops.setManager(user, manager.toLowerCase() === 'none' ? null : manager),
+    (d) => {
+      const r = d as { id: string; managerId: string | null };
+      return r.managerId ? `manager of ${r.id} is now ${r.managerId}` : `removed the manager of ${r.id}`;
+    },
+  );
 
-  dt.command('expire-delta')
-    .description('Invalidate every delta token issued so far (clients must resync)')
-    .option('--reset', 'answer 410 Gone with a Location instead of 400 syncStateNotFound')
-    .option('--tenant <idOrDomain>', 'tenant (default: the first)')
-    .option('--json', 'print JSON')
-    .action((o: { reset?: boolean; tenant?: string; json?: boolean }) =>
-      withOps(
-        deps,
-        Boolean(o.json),
-        o.tenant,
-        (ops) => {
-          ops.expireDeltaTokens(o.reset ? 'reset' : 'expire');
-          return { ok: true, mode: o.reset ? 'reset' : 'expire' };
-        },
-        () => 'delta tokens invalidated',
-      ),
-    );
+  tenantVerb(
+    mutate,
+    deps,
+    'incident',
+    'Simulate an incident: mass-delete users (to the recycle bin)',
+    (ops, _args, o) => ({
+      deleted: ops.incidentDeleteUsers(num(String(o.deleteUsers), '--delete-users') ?? 0),
+    }),
+    (d) =>
+      `deleted ${(d as { deleted: string[] }).deleted.length} users (restorable from the recycle bin for 30 days)`,
+    (c) => c.requiredOption('--delete-users <n>', 'how many users to delete'),
+  );
+
+  tenantVerb(
+    dt,
+    deps,
+    'faults',
+    'Show or change injected faults of a tenant (latency, 429/503/504/resets, forced statuses, throttling)',
+    (ops, _args, o) => {
+      if (o.clear) return writeFaults(ops.db, ops.tenantId, {}, true);
+      if (typeof o.set === 'string') {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(o.set);
+        } catch {
+          throw new GraphHttpError(400, 'BadArgument', '--set needs a JSON object.');
+        }
+        return writeFaults(ops.db, ops.tenantId, validateFaults(parsed));
+      }
+      return readFaults(ops.db, ops.tenantId);
+    },
+    (d) => JSON.stringify(d, null, 2),
+    (c) =>
+      c
+        .option('--set <json>', 'merge these settings, e.g. {"rate429":0.1,"latencyMs":50}')
+        .option('--clear', 'remove every fault setting'),
+  );
+
+  tenantVerb(
+    dt,
+    deps,
+    'expire-delta',
+    'Invalidate every delta token issued so far (clients must resync)',
+    (ops, _args, o) => {
+      ops.expireDeltaTokens(o.reset ? 'reset' : 'expire');
+      return { ok: true, mode: o.reset ? 'reset' : 'expire' };
+    },
+    () => 'delta tokens invalidated',
+    (c) => c.option('--reset', 'answer 410 Gone with a Location instead of 400 syncStateNotFound'),
+  );
 }

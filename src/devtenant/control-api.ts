@@ -14,6 +14,7 @@
 //   GET    /_dev/tenants/{tid}/objects/{type}/{idOrName}/members?kind=members|owners|registeredOwners
 //   POST   /_dev/tenants/{tid}/add-member     {"group","member","kind"?,"sourceType"?}
 //   POST   /_dev/tenants/{tid}/remove-member  {"group","member","kind"?,"sourceType"?}
+//   POST   /_dev/tenants/{tid}/set-manager    {"user","manager": idOrName|null}  set or remove
 //   POST   /_dev/tenants/{tid}/incident       {"deleteUsers": N}  → {"deleted": [ids]}
 //   GET    /_dev/tenants/{tid}/faults                      current fault settings
 //   PATCH  /_dev/tenants/{tid}/faults         {settings}   merge (null removes a setting)
@@ -166,6 +167,12 @@ function route(req: ControlRequest): unknown {
     if (rest[0] === 'add-member') ops.addMember(str(b, 'group'), str(b, 'member'), opts);
     else ops.removeMember(str(b, 'group'), str(b, 'member'), opts);
     return { ok: true };
+  }
+  if (is('POST', 'set-manager')) {
+    const b = body();
+    if (b.manager !== null && typeof b.manager !== 'string')
+      throw new ControlError(400, 'BadRequest', "'manager' must be a user (id or name) or null.");
+    return ops.setManager(str(b, 'user'), b.manager);
   }
   if (is('POST', 'incident')) {
     const n = body().deleteUsers;

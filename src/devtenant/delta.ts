@@ -3,7 +3,19 @@
 // again, so nothing is lost and the round ends when it has caught up. The deltaLink holds the
 // last sequence seen. Membership (members@delta) comes from the links table's own sequences and
 // is split across pages for large groups: the same group repeats with the next slice.
-import { ACTIVE, type Json, type LinkRow, PURGED, type StoredObject, toLink, toObject } from './directory.ts';
+// A round started with $select reports an object only when a selected property or relationship
+// changed (per-property change sequences, directory.ts); `Prefer: return=minimal` on a deltaLink
+// round answers only the properties that changed since the previous round.
+import {
+  ACTIVE,
+  changeSeqOf,
+  type Json,
+  type LinkRow,
+  PURGED,
+  type StoredObject,
+  toLink,
+  toObject,
+} from './directory.ts';
 import type { GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
 import { linkUrl } from './graph-read.ts';
@@ -37,6 +49,22 @@ interface DeltaToken {
 function tracked(def: ResourceDef, sel: string[] | undefined): LinkKind[] {
   if (!sel) return def.links.filter((k) => k === 'members');
   return def.links.filter((k) => sel.includes(k));
+}
+
+/** True when the request carries `Prefer: return=minimal` (any casing, among other preferences). */
+export function prefersMinimal(headers: Record<string, string>): boolean {
+  return (headers.prefer ?? '')
+    .split(',')
+    .some((p) => p.trim().toLowerCase().replace(/\s+/g, '') === 'return=minimal');
+}
+
+/**
+ * In a later round (after `since`), whether a $select-scoped stream reports `obj`: created,
+ * deleted or restored since, or one of the selected properties or relationships changed.
+ */
+function selectedChanged(obj: StoredObject, sel: string[], since: number): boolean {
+  if (changeSeqOf(obj, '*') > since) return true;
+  return sel.some((p) => p !== 'id' && changeSeqOf(obj, p) > since);
 }
 
 function checkExpiry(ctx: HandlerContext, tok: DeltaToken, def: ResourceDef): void {
@@ -151,22 +179,23 @@ function linkEntry(l: LinkRow): Json {
   return entry;
 }
 
-function objectEntry(def: ResourceDef, obj: StoredObject, tok: DeltaToken): Json {
+function objectEntry(def: ResourceDef, obj: StoredObject, tok: DeltaToken, minimal: boolean): Json {
   if (obj.state !== ACTIVE)
     return { id: obj.id, '@removed': { reason: obj.state === PURGED ? 'deleted' : 'changed' } };
-  const props = tok.sel ?? selection(def, undefined, false, { roles: [], premium: true }).props;
-  const base: Json = def.links.length ? { '@odata.type': def.odataType } : {};
-  return {
-    ...base,
-    ...project(
-      obj.data,
-      props.filter((p) => !def.links.includes(p as LinkKind)),
-    ),
-  };
+  let props = (tok.sel ?? selection(def, undefined, false, { roles: [], premium: true }).props).filter(
+    (p) => !def.links.includes(p as LinkKind),
+  );
+  // return=minimal (later rounds only): the id and what changed since the round began.
+  if (minimal && tok.f > 0) props = props.filter((p) => p === 'id' || changeSeqOf(obj, p) > tok.f);
+  // Groups, roles, AUs, apps, SPs and devices carry @odata.type (their relationships' items do too).
+  const typed = def.links.some((k) => k !== 'manager');
+  const base: Json = typed ? { '@odata.type': def.odataType } : {};
+  return { ...base, ...project(obj.data, props) };
 }
 
 function deltaPage(ctx: HandlerContext, def: ResourceDef, tok: DeltaToken, pageSize: number): GraphResponse {
   const kinds = tracked(def, tok.sel);
+  const minimal = prefersMinimal(ctx.req.headers);
   let memberBudget = ctx.deltaMemberPageSize;
   const value: Json[] = [];
   let cursor = tok.c;
@@ -174,7 +203,7 @@ function deltaPage(ctx: HandlerContext, def: ResourceDef, tok: DeltaToken, pageS
 
   /** Emits an object with up to the remaining budget of its links; returns the split state if any. */
   const emit = (obj: StoredObject, afterLinkSeq: number): DeltaToken['g'] => {
-    const entry = objectEntry(def, obj, tok);
+    const entry = objectEntry(def, obj, tok, minimal);
     let split: DeltaToken['g'];
     if (obj.state === ACTIVE) {
       for (const kind of kinds) {
@@ -219,6 +248,11 @@ function deltaPage(ctx: HandlerContext, def: ResourceDef, tok: DeltaToken, pageS
     for (const row of rows.slice(0, room)) {
       const obj = toObject(row);
       if (obj.state !== ACTIVE && tok.f === 0 && obj.seq <= tok.s0) {
+        cursor = obj.seq;
+        continue;
+      }
+      // Select-scoped rounds skip objects whose changes were all to unselected properties.
+      if (tok.f > 0 && tok.sel && obj.state === ACTIVE && !selectedChanged(obj, tok.sel, tok.f)) {
         cursor = obj.seq;
         continue;
       }
@@ -270,5 +304,8 @@ function deltaBody(
   if (skip !== undefined) body['@odata.nextLink'] = linkUrl(ctx, ctx.req.path, [['$skiptoken', skip]]);
   if (delta !== undefined) body['@odata.deltaLink'] = linkUrl(ctx, ctx.req.path, [['$deltatoken', delta]]);
   body.value = value;
-  return { status: 200, body, objects: value.length };
+  const headers: Record<string, string> = prefersMinimal(ctx.req.headers)
+    ? { 'preference-applied': 'return=minimal' }
+    : {};
+  return { status: 200, headers, body, objects: value.length };
 }

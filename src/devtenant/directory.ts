@@ -24,6 +24,19 @@ export interface StoredObject {
   deletedAt: string | null;
   parentId: string | null;
   data: Json;
+  /**
+   * Change sequence per property (and per tracked relationship, by its name) since the object was
+   * created, restored or deleted; that event's sequence is under '*'. Absent: nothing changed
+   * since the row was written (seq is then the '*' sequence).
+   */
+  propSeqs?: Record<string, number>;
+}
+
+/** Sequence of the last change of `prop` (a property or relationship name) of `obj`. */
+export function changeSeqOf(obj: StoredObject, prop: string): number {
+  const m = obj.propSeqs;
+  if (!m) return obj.seq;
+  return Math.max(m['*'] ?? 0, m[prop] ?? 0);
 }
 
 export interface TenantRow {
@@ -56,6 +69,7 @@ interface ObjectRowRaw {
   deleted_at: string | null;
   parent_id: string | null;
   data: string;
+  prop_seqs?: string | null;
 }
 
 interface LinkRowRaw {
@@ -76,7 +90,17 @@ export function toObject(row: ObjectRowRaw): StoredObject {
     deletedAt: row.deleted_at,
     parentId: row.parent_id,
     data: JSON.parse(row.data) as Json,
+    ...(row.prop_seqs ? { propSeqs: JSON.parse(row.prop_seqs) as Record<string, number> } : {}),
   };
+}
+
+/** JSON path of a key in prop_seqs (property and relationship names are plain identifiers). */
+const seqPath = (key: string) => `$."${key}"`;
+
+/** Top-level keys whose values differ between two versions of an object's data. */
+function changedKeys(before: Json, after: Json): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
 
 export function toLink(row: LinkRowRaw): LinkRow {
@@ -200,7 +224,7 @@ export class TenantDirectory {
          VALUES (?, ?, ?, ?, 1, NULL, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant_id, type, id) DO UPDATE SET seq = excluded.seq, state = 1, deleted_at = NULL,
            parent_id = excluded.parent_id, ukey = excluded.ukey, name = excluded.name,
-           sort_time = excluded.sort_time, data = excluded.data`,
+           sort_time = excluded.sort_time, data = excluded.data, prop_seqs = NULL`,
       )
       .run(
         this.tenantId,
@@ -216,45 +240,68 @@ export class TenantDirectory {
     return { type, id: String(data.id), seq, state: ACTIVE, deletedAt: null, parentId: c.parentId, data };
   }
 
-  /** Replaces the object's data (keeps its state); takes a new seq. */
+  /** Replaces the object's data (keeps its state); takes a new seq, recorded on the changed properties. */
   update(obj: StoredObject, data: Json): StoredObject {
     const seq = this.nextSeq();
     const c = derivedColumns(obj.type, data);
-    this.db
+    const changed = changedKeys(obj.data, data);
+    // json_set(COALESCE(prop_seqs, {'*': old seq}), '$."p"', seq, …): the old seq (right-hand
+    // side of SET) stands for "written then" when the row has no map yet.
+    const setArgs = changed.flatMap((k) => [seqPath(k), seq]);
+    const propSeqs = changed.length
+      ? `json_set(COALESCE(prop_seqs, json_object('*', seq)), ${changed.map(() => '?, ?').join(', ')})`
+      : `COALESCE(prop_seqs, json_object('*', seq))`;
+    const row = this.db
       .prepare(
-        `UPDATE objects SET seq = ?, parent_id = ?, ukey = ?, name = ?, sort_time = ?, data = ?
-         WHERE tenant_id = ? AND type = ? AND id = ?`,
+        `UPDATE objects SET seq = ?, parent_id = ?, ukey = ?, name = ?, sort_time = ?, data = ?, prop_seqs = ${propSeqs}
+         WHERE tenant_id = ? AND type = ? AND id = ? RETURNING prop_seqs`,
       )
-      .run(
+      .get(
         seq,
         c.parentId,
         c.ukey,
         c.name,
         c.sortTime,
         JSON.stringify(data),
+        ...setArgs,
         this.tenantId,
         obj.type,
         obj.id,
-      );
-    return { ...obj, seq, data };
+      ) as { prop_seqs: string } | undefined;
+    const propSeqsOut = row ? (JSON.parse(row.prop_seqs) as Record<string, number>) : obj.propSeqs;
+    return { ...obj, seq, data, ...(propSeqsOut ? { propSeqs: propSeqsOut } : {}) };
   }
 
-  /** Moves the object's seq so the next delta round reports it (membership changed). */
-  touch(id: string): void {
+  /**
+   * Moves the object's seq so the next delta round reports it; `relationship` (members, owners,
+   * manager, …) records which relationship changed, for select-scoped rounds.
+   */
+  touch(id: string, relationship?: string): void {
     const seq = this.nextSeq();
+    if (!relationship) {
+      this.db
+        .prepare('UPDATE objects SET seq = ? WHERE tenant_id = ? AND id = ? AND state = 1')
+        .run(seq, this.tenantId, id);
+      return;
+    }
     this.db
-      .prepare('UPDATE objects SET seq = ? WHERE tenant_id = ? AND id = ? AND state = 1')
-      .run(seq, this.tenantId, id);
+      .prepare(
+        `UPDATE objects SET seq = ?, prop_seqs = json_set(COALESCE(prop_seqs, json_object('*', seq)), ?, ?)
+         WHERE tenant_id = ? AND id = ? AND state = 1`,
+      )
+      .run(seq, seqPath(relationship), seq, this.tenantId, id);
   }
 
   setState(obj: StoredObject, state: number, deletedAt: string | null, data: Json): StoredObject {
     const seq = this.nextSeq();
     this.db
       .prepare(
-        'UPDATE objects SET seq = ?, state = ?, deleted_at = ?, data = ? WHERE tenant_id = ? AND type = ? AND id = ?',
+        `UPDATE objects SET seq = ?, state = ?, deleted_at = ?, data = ?, prop_seqs = json_object('*', ?)
+         WHERE tenant_id = ? AND type = ? AND id = ?`,
       )
-      .run(seq, state, deletedAt, JSON.stringify(data), this.tenantId, obj.type, obj.id);
-    return { ...obj, seq, state, deletedAt, data };
+      .run(seq, state, deletedAt, JSON.stringify(data), seq, this.tenantId, obj.type, obj.id);
+    // Created, deleted or restored: every property counts as changed.
+    return { ...obj, seq, state, deletedAt, data, propSeqs: { '*': seq } };
   }
 
   getLink(kind: LinkKind, sourceId: string, targetId: string): LinkRow | undefined {
@@ -273,7 +320,7 @@ export class TenantDirectory {
          ON CONFLICT (tenant_id, kind, source_id, target_id) DO UPDATE SET state = excluded.state, seq = excluded.seq`,
       )
       .run(this.tenantId, kind, sourceId, targetId, targetType, state, seq);
-    this.touch(sourceId);
+    this.touch(sourceId, kind);
   }
 
   /** Active links of a source, keyset-paged by target id. */

@@ -32,6 +32,22 @@ export interface FaultSettings {
   ruPer10s?: number;
   /** Write quota per 150 s (default 3,000). */
   writesPer150s?: number;
+  /**
+   * App-wide and tenant-wide quotas (defaults 150,000 RU / 20 s and 70,000 writes / 5 min per app
+   * across tenants, 18,000 writes / 5 min per tenant across apps, 130,000 requests / 10 s per
+   * app). Their buckets are shared, so the calling tenant's setting sizes them: set the same
+   * value on every tenant of a test.
+   */
+  appRuPer20s?: number;
+  appWritesPer5min?: number;
+  tenantWritesPer5min?: number;
+  appRequestsPer10s?: number;
+  /**
+   * Answer a create (POST) carrying `Prefer: return=minimal` with 204 and no body, as OData
+   * allows. Graph's directory documents no such answer (a create is 201 with the object), so
+   * this is off by default.
+   */
+  preferMinimalOnCreate?: boolean;
   /** error.code of 429s: Graph uses both. */
   throttleCode?: 'TooManyRequests' | 'Request_ThrottledTemporarily';
   /** Entries of members@delta per delta page (default 1000). */
@@ -52,6 +68,10 @@ const NUMERIC: (keyof FaultSettings)[] = [
   'retryAfterSeconds',
   'ruPer10s',
   'writesPer150s',
+  'appRuPer20s',
+  'appWritesPer5min',
+  'tenantWritesPer5min',
+  'appRequestsPer10s',
   'deltaMemberPageSize',
   'deltaPageSize',
 ];
@@ -65,7 +85,7 @@ export function validateFaults(input: unknown): FaultSettings {
   for (const [key, value] of Object.entries(src)) {
     const known =
       (NUMERIC as string[]).includes(key) ||
-      ['throttling', 'shuffleBatch', 'throttleCode', 'forced'].includes(key);
+      ['throttling', 'shuffleBatch', 'preferMinimalOnCreate', 'throttleCode', 'forced'].includes(key);
     if (!known) throw new Error(`unknown fault setting '${key}'`);
     if (value === undefined || value === null) {
       // null/undefined removes the setting when merged.
@@ -78,7 +98,7 @@ export function validateFaults(input: unknown): FaultSettings {
       if (key.startsWith('rate') && value > 1)
         throw new Error(`fault setting '${key}' is a probability between 0 and 1`);
       (out as Record<string, unknown>)[key] = value;
-    } else if (key === 'throttling' || key === 'shuffleBatch') {
+    } else if (key === 'throttling' || key === 'shuffleBatch' || key === 'preferMinimalOnCreate') {
       if (typeof value !== 'boolean') throw new Error(`fault setting '${key}' must be true or false`);
       out[key] = value;
     } else if (key === 'throttleCode') {

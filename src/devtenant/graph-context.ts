@@ -40,4 +40,6 @@ export interface HandlerContext {
   deltaMemberPageSize: number;
   /** Objects per delta page (tunable; default DEFAULT_DELTA_PAGE_SIZE). */
   deltaPageSize?: number;
+  /** Fault setting: creates honour `Prefer: return=minimal` with 204 (off: Graph answers 201). */
+  preferMinimalOnCreate?: boolean;
 }

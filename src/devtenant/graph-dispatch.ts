@@ -133,6 +133,10 @@ export function dispatchGraph(
       const decision = env.throttler.check(caller.tenantId, caller.appId, cost, {
         ruPer10s: settings.ruPer10s ?? ruLimitForUsers(tenantUsers(env, caller.tenantId)),
         writesPer150s: settings.writesPer150s ?? 3000,
+        appRuPer20s: settings.appRuPer20s,
+        appWritesPer5min: settings.appWritesPer5min,
+        tenantWritesPer5min: settings.tenantWritesPer5min,
+        appRequestsPer10s: settings.appRequestsPer10s,
       });
       throttleHeaders = decision.headers;
       if (!decision.ok) {
@@ -155,6 +159,7 @@ export function dispatchGraph(
       req,
       deltaMemberPageSize: settings.deltaMemberPageSize ?? 1000,
       deltaPageSize: settings.deltaPageSize,
+      preferMinimalOnCreate: settings.preferMinimalOnCreate === true,
     };
     const res = route.run(ctx, q);
     return { ...res, headers: { ...throttleHeaders, ...(res.headers ?? {}) } };

@@ -1,10 +1,12 @@
 // Read handlers: collections (keyset-paged on indexed columns, so each page costs O(page)),
 // single objects, relationship collections, $count, the recycle bin and auth methods metadata.
+
 import { createHash } from 'node:crypto';
 import { ACTIVE, type Json, SOFT_DELETED, type StoredObject, toObject } from './directory.ts';
 import type { GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
 import { isGuid } from './ids.ts';
+import { managerOf } from './mutations.ts';
 import { filterProperties, filterToSql } from './odata-filter.ts';
 import { decodeToken, encodeToken, type QueryOptions, searchToSql } from './odata-query.ts';
 import { contextUrl, project, type Selection, selection } from './projection.ts';
@@ -82,9 +84,8 @@ function expandedValue(ctx: HandlerContext, def: ResourceDef, obj: StoredObject,
   }
   if (def.type === 'roleDefinition' && nav === 'inheritsPermissionsFrom') return [];
   if (def.type === 'user' && nav === 'manager') {
-    const managerId = obj.data.managerId;
-    const target = typeof managerId === 'string' ? ctx.dir.get('user', managerId) : undefined;
-    return target && target.state === ACTIVE
+    const target = managerOf(ctx.dir, obj.id);
+    return target
       ? { '@odata.type': '#microsoft.graph.user', id: target.id, displayName: target.data.displayName }
       : null;
   }

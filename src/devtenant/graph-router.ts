@@ -4,6 +4,7 @@ import { DEFAULT_DELTA_PAGE_SIZE, handleDelta } from './delta.ts';
 import { ACTIVE, SOFT_DELETED } from './directory.ts';
 import type { GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors } from './graph-errors.ts';
+import { managerRoute } from './graph-manager.ts';
 import { checkMember, getByIds, listMemberOf } from './graph-membership.ts';
 import {
   countObjects,
@@ -366,6 +367,8 @@ export function routeGraph(method: string, path: string): Route {
   const nav = rest[1];
   const membership = membershipRoute(def, id, rest, method, cost);
   if (membership) return membership;
+  const manager = managerRoute(def, id, rest, method, cost);
+  if (manager) return manager;
   if (def.type === 'user' && nav === 'authentication' && rest[2] === 'methods' && rest.length === 3 && read)
     return {
       perm: [['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All']],

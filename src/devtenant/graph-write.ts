@@ -2,6 +2,7 @@
 // properties, uniqueness, group type matrix, the 20-reference limit, duplicate member adds,
 // 404 for missing references, non-GUID role assignment ids, secrets shown only once.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { prefersMinimal } from './delta.ts';
 import { ACTIVE, type Json, type StoredObject } from './directory.ts';
 import type { GraphResponse, HandlerContext } from './graph-context.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
@@ -59,10 +60,18 @@ export function refTarget(ctx: HandlerContext, url: unknown): StoredObject {
 }
 
 function created(ctx: HandlerContext, def: ResourceDef, obj: StoredObject, setPath = def.set): GraphResponse {
+  const location = `${ctx.base}/${setPath}/${obj.id}`;
+  // OData's minimal create answer (only when the fault setting opts in; Graph answers 201).
+  if (ctx.preferMinimalOnCreate && prefersMinimal(ctx.req.headers))
+    return {
+      status: 204,
+      headers: { location, 'odata-entityid': location, 'preference-applied': 'return=minimal' },
+      objects: 1,
+    };
   const sel = selection(def, undefined, false, { roles: ctx.caller.roles, premium: true });
   return {
     status: 201,
-    headers: { location: `${ctx.base}/${setPath}/${obj.id}` },
+    headers: { location },
     body: {
       '@odata.context': contextUrl(ctx.base, setPath, undefined, true),
       ...project(obj.data, sel.props),

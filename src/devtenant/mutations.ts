@@ -12,6 +12,7 @@ import {
   SOFT_DELETED,
   type StoredObject,
   type TenantDirectory,
+  toObject,
 } from './directory.ts';
 import { errors, GraphHttpError } from './graph-errors.ts';
 import { roleAssignmentId } from './ids.ts';
@@ -280,6 +281,54 @@ export function removeLink(
   });
 }
 
+/** The user's active manager link, if any (single-valued: at most one is active). */
+export function managerOf(dir: TenantDirectory, userId: string): StoredObject | undefined {
+  const link = dir.listLinks('manager', userId, '', 1)[0];
+  const target = link ? dir.get('user', link.targetId) : undefined;
+  return target?.state === ACTIVE ? target : undefined;
+}
+
+/**
+ * PUT /users/{id}/manager/$ref: replaces the manager (the old link is removed, so users delta
+ * with $select=manager reports the old manager @removed and the new one). 204 also when the same
+ * manager is set again, as Graph answers.
+ */
+export function setManager(dir: TenantDirectory, user: StoredObject, manager: StoredObject, now: Date): void {
+  if (user.type !== 'user') throw errors.badRequest('Only users have a manager.');
+  if (manager.type !== 'user')
+    throw errors.badRequest("The manager must be a user (organizational contacts aren't simulated).");
+  if (manager.id === user.id) throw errors.badRequest('A user cannot be their own manager.');
+  dir.transaction(() => {
+    const current = dir.listLinks('manager', user.id, '', 10);
+    if (current.some((l) => l.targetId === manager.id)) return;
+    for (const l of current) dir.putLink('manager', user.id, l.targetId, l.targetType, LINK_REMOVED);
+    dir.putLink('manager', user.id, manager.id, 'user', LINK_ACTIVE);
+    audit(dir, 'Set user manager', user, now);
+  });
+}
+
+/** DELETE /users/{id}/manager/$ref: 404 when the user has no manager. */
+export function removeManager(dir: TenantDirectory, user: StoredObject, now: Date): void {
+  const current = dir.listLinks('manager', user.id, '', 10);
+  if (!current.length) throw errors.notFound('manager');
+  dir.transaction(() => {
+    for (const l of current) dir.putLink('manager', user.id, l.targetId, l.targetType, LINK_REMOVED);
+    audit(dir, 'Remove user manager', user, now);
+  });
+}
+
+/** Active users whose manager is `managerId`, ordered by id. */
+export function directReportsOf(dir: TenantDirectory, managerId: string): StoredObject[] {
+  const rows = dir.db
+    .prepare(
+      `SELECT o.* FROM links l JOIN objects o ON o.tenant_id = l.tenant_id AND o.type = 'user' AND o.id = l.source_id
+       WHERE l.tenant_id = ? AND l.target_id = ? AND l.kind = 'manager' AND l.state = 1 AND o.state = 1
+       ORDER BY o.id`,
+    )
+    .all(dir.tenantId, managerId) as Parameters<typeof toObject>[0][];
+  return rows.map(toObject);
+}
+
 /** A tenant-scope assignment of a built-in role is also membership of its (activated) directory role. */
 function syncRoleMembership(dir: TenantDirectory, assignment: Json, added: boolean, now: Date): void {
   if (assignment.directoryScopeId !== '/') return;
@@ -335,31 +384,72 @@ export function incidentDeleteUsers(dir: TenantDirectory, count: number, now: Da
   return ids;
 }
 
-/** Finds an object by id, UPN, appId, mailNickname or display name (CLI and control API). */
+const KEYED_TYPES: StoredType[] = ['user', 'group', 'application', 'servicePrincipal'];
+const MAIL_TYPES: StoredType[] = ['user', 'group'];
+
+function label(o: StoredObject): string {
+  const d = o.data;
+  const key = d.userPrincipalName ?? d.mailNickname ?? d.appId;
+  return `${o.id}  ${String(d.displayName ?? '')}${key ? ` <${String(key)}>` : ''}`;
+}
+
+/** Escapes LIKE wildcards of a user-typed prefix. */
+const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Finds an object (CLI, control API, tests) by, in order: id; exact UPN, mailNickname or appId;
+ * exact display name; exact mail; then a prefix of the display name or of the UPN/mailNickname
+ * (case-insensitive), which must be unique: an ambiguous prefix is a 400 listing candidates.
+ */
 export function findObject(
   dir: TenantDirectory,
   type: StoredType,
   key: string,
   states: number[] = [ACTIVE],
 ): StoredObject {
-  const candidates: (StoredObject | undefined)[] = [dir.get(type, key)];
-  if (type === 'user' || type === 'group' || type === 'application' || type === 'servicePrincipal')
-    candidates.push(
-      ...(
-        dir.db
-          .prepare(
-            'SELECT id FROM objects WHERE tenant_id = ? AND type = ? AND (ukey = ? OR name = ?) ORDER BY state = 1 DESC LIMIT 5',
-          )
-          .all(dir.tenantId, type, key.toLowerCase(), key) as { id: string }[]
-      ).map((r) => dir.get(type, r.id)),
-    );
-  else candidates.push(dir.findActiveByName(type, key));
-  const found = candidates.find((c): c is StoredObject => !!c && states.includes(c.state));
-  if (!found)
+  const inStates = (o: StoredObject | undefined): o is StoredObject => !!o && states.includes(o.state);
+  const byId = dir.get(type, key);
+  if (inStates(byId)) return byId;
+  const rows = (sql: string, ...params: unknown[]) =>
+    (
+      dir.db
+        .prepare(
+          `SELECT * FROM objects WHERE tenant_id = ? AND type = ? AND ${sql} ORDER BY state = 1 DESC, id`,
+        )
+        .all(dir.tenantId, type, ...params) as Parameters<typeof toObject>[0][]
+    )
+      .map(toObject)
+      .filter(inStates);
+  const exact = [
+    ...(KEYED_TYPES.includes(type)
+      ? rows('ukey = ?', type === 'servicePrincipal' || type === 'application' ? key : key.toLowerCase())
+      : []),
+    ...rows('name = ?', key),
+  ];
+  if (exact.length) return exact[0];
+  if (MAIL_TYPES.includes(type) && key.includes('@')) {
+    const byMail = rows("lower(json_extract(data, '$.mail')) = ?", key.toLowerCase());
+    if (byMail.length) return byMail[0];
+  }
+  const prefix = likePrefix(key);
+  const found = new Map<string, StoredObject>();
+  for (const o of rows("name LIKE ? ESCAPE '\\'", prefix)) found.set(o.id, o);
+  if (KEYED_TYPES.includes(type))
+    for (const o of rows("ukey LIKE ? ESCAPE '\\'", prefix.toLowerCase())) found.set(o.id, o);
+  const candidates = [...found.values()];
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    const shown = candidates.slice(0, 10).map(label);
+    const more = candidates.length > 10 ? `\n  … and ${candidates.length - 10} more` : '';
     throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `No ${type} '${key}' in tenant ${dir.tenantId}.`,
+      400,
+      'AmbiguousName',
+      `'${key}' matches ${candidates.length} ${type}s; give the id, the full name or a longer prefix:\n  ${shown.join('\n  ')}${more}`,
     );
-  return found;
+  }
+  throw new GraphHttpError(
+    404,
+    'Request_ResourceNotFound',
+    `No ${type} '${key}' in tenant ${dir.tenantId} (looked up by id, ${KEYED_TYPES.includes(type) ? 'UPN/mailNickname/appId, ' : ''}display name${MAIL_TYPES.includes(type) ? ', mail' : ''} and their prefixes).`,
+  );
 }

@@ -20,7 +20,8 @@ export type StoredType =
   | 'directoryAudit'
   | 'conditionalAccessPolicy';
 
-export type LinkKind = 'members' | 'owners' | 'registeredOwners';
+/** Relationships stored as links; `manager` (user → user) is single-valued. */
+export type LinkKind = 'members' | 'owners' | 'registeredOwners' | 'manager';
 
 export interface ResourceDef {
   type: StoredType;
@@ -371,7 +372,7 @@ const DEFS: ResourceDef[] = [
     cost: 2,
     softDelete: 'always',
     delta: true,
-    links: [],
+    links: ['manager'],
     directoryObject: true,
   },
   {

@@ -16,9 +16,12 @@ import {
   deleteObject,
   findObject,
   incidentDeleteUsers,
+  managerOf,
   purgeObject,
   removeLink,
+  removeManager,
   restoreObject,
+  setManager,
   updateObject,
 } from './mutations.ts';
 import { type LinkKind, resourceBySet, resourceByType, type StoredType } from './resources.ts';
@@ -192,6 +195,23 @@ export class TenantOps {
     removeLink(this.dir, options.kind ?? 'members', source, target.id, this.now());
   }
 
+  /** Sets (or with `null` removes) a user's manager, as PUT/DELETE /users/{id}/manager/$ref do. */
+  setManager(user: string, manager: string | null): { id: string; managerId: string | null } {
+    const u = findObject(this.dir, 'user', user);
+    if (manager === null) {
+      removeManager(this.dir, u, this.now());
+      return { id: u.id, managerId: null };
+    }
+    const m = findObject(this.dir, 'user', manager);
+    setManager(this.dir, u, m, this.now());
+    return { id: u.id, managerId: m.id };
+  }
+
+  /** The user's manager id, or null. */
+  managerOf(user: string): string | null {
+    return managerOf(this.dir, findObject(this.dir, 'user', user).id)?.id ?? null;
+  }
+
   /** Mass deletion: soft-deletes `count` users (Global Administrators are spared). */
   incidentDeleteUsers(count: number): string[] {
     if (!Number.isInteger(count) || count < 1)
@@ -243,8 +263,9 @@ export class TenantOps {
     for (const t of ['user', 'group', 'servicePrincipal', 'device'] as StoredType[]) {
       try {
         return findObject(this.dir, t, key, states);
-      } catch {
-        // try the next type
+      } catch (err) {
+        // An ambiguous name is the answer; not found means: try the next type.
+        if (err instanceof GraphHttpError && err.code === 'AmbiguousName') throw err;
       }
     }
     throw errors.notFound(key);

@@ -47,6 +47,34 @@ describe('seeder', () => {
     b.close();
   });
 
+  it('bulk-loads (rollback journal, indexes rebuilt) to the same tenant, back in WAL, and stays in WAL beside another connection', () => {
+    const when = new Date('2026-01-01T00:00:00Z');
+    const plain = openDevTenantDb(path.join(tmp, 'plain'));
+    const bulk = openDevTenantDb(path.join(tmp, 'bulk'));
+    seedTenant(plain, { seed: 'contoso', users: 120, now: when, bulk: false });
+    seedTenant(bulk, { seed: 'contoso', users: 120, now: when, bulk: true });
+    const dump = (db: typeof plain) => ({
+      objects: db.prepare('SELECT type, id, seq, ukey, name, data FROM objects ORDER BY type, id').all(),
+      links: db.prepare('SELECT kind, source_id, target_id, seq FROM links ORDER BY 1, 2, 3').all(),
+      indexes: db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").all(),
+    });
+    expect(dump(bulk)).toEqual(dump(plain));
+    expect(bulk.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(bulk.pragma('page_size', { simple: true })).toBe(8192);
+    // The org chart: every member but a department's head has a manager.
+    expect(
+      (bulk.prepare("SELECT COUNT(*) AS n FROM links WHERE kind = 'manager'").get() as { n: number }).n,
+    ).toBeGreaterThan(80);
+    // Another connection on the file: the load stays in WAL and is still correct.
+    const reader = openDevTenantDb(path.join(tmp, 'bulk'));
+    seedTenant(bulk, { seed: 'contoso', users: 120, now: when, bulk: true });
+    expect(dump(reader).objects).toEqual(dump(plain).objects);
+    expect(bulk.pragma('journal_mode', { simple: true })).toBe('wal');
+    reader.close();
+    plain.close();
+    bulk.close();
+  });
+
   it('seeds any seed name and size without a collision: unique ids, UPNs and mail nicknames', () => {
     const db = openDevTenantDb(path.join(tmp, 'many'));
     const names = [
