@@ -3,14 +3,17 @@
 // on the SQLite store and on the Cosmos-protocol test server (@vercel/cosmosdb-server, an
 // in-memory emulator: its figures show the store's query shapes work, not Azure's latency).
 // Floor: reading the same results by id (getObjects) on the same store.
+import { loadavg } from 'node:os';
 import { openStore } from '../../src/store/open-store.ts';
 import type { ObjectRecord, Store } from '../../src/store/store.ts';
+import { defaultDevTenantDir } from '../../src/tab-api/auth/tab-auth-settings.ts';
 import { startCosmosServer } from '../../tests/helpers/cosmos-server.ts';
 import { type BenchContext, requireTenant, type Scenario } from '../lib/bench-context.ts';
 import { ratio } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { type LatencySummary, summarize, timed } from '../lib/stats.ts';
 import { spread } from '../lib/tenant-writes.ts';
+import { measureTabApiSearch } from './search-tab-api.ts';
 
 interface Queries {
   prefix: string[];
@@ -100,11 +103,23 @@ export const searchScenario: Scenario = {
   name: 'search',
   title: 'Search (prefix, substring, id)',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
-    const { runtime, tenantId } = requireTenant(ctx);
+    const { runtime, dev, tenantId } = requireTenant(ctx);
     if (!ctx.backedUp) throw new Error('needs the full backup of scenario 1');
     const users = await allUsers(runtime.store, tenantId);
     const queries = queriesFrom(users, ctx.sizes.searchQueries);
     const sqlite = await measure(runtime.store, tenantId, queries);
+    // The same queries through the tab's HTTP API (token, tenant check, restify, JSON).
+    const signer = users.find((u) => !u.deleted && String(u.summary.userPrincipalName ?? '').includes('@'));
+    if (!signer) throw new Error('no user to sign in to the tab');
+    const tab = await measureTabApiSearch(
+      {
+        ctx: runtime,
+        devTenantDir: defaultDevTenantDir(runtime),
+        authorityUrl: dev.authorityUrl,
+        upn: String(signer.summary.userPrincipalName),
+      },
+      queries,
+    );
 
     // Cosmos-protocol server: the same users, fewer queries (the emulator scans in JavaScript).
     const server = await startCosmosServer();
@@ -132,10 +147,12 @@ export const searchScenario: Scenario = {
     const worstSqliteP50 = Math.max(sqlite.prefix.p50Ms, sqlite.substring.p50Ms, sqlite.id.p50Ms);
     return {
       scenario: 'search',
-      status: sqlite.emptyResults === 0 ? 'ok' : 'failed',
-      ...(sqlite.emptyResults === 0
+      status: sqlite.emptyResults + tab.emptyResults === 0 ? 'ok' : 'failed',
+      ...(sqlite.emptyResults + tab.emptyResults === 0
         ? {}
-        : { reason: `${sqlite.emptyResults} queries for existing users found nothing` }),
+        : {
+            reason: `${sqlite.emptyResults} store and ${tab.emptyResults} tab API queries for existing users found nothing`,
+          }),
       // Worst SQLite p50 against the p50 of reading the same results by id (the least a query
       // returning them can cost); p99s are printed beside it (target: p99 ≤ 50 ms).
       ratioToLowerBound: ratio(worstSqliteP50, sqlite.pointRead.p50Ms),
@@ -148,6 +165,16 @@ export const searchScenario: Scenario = {
       sqliteIdP99Ms: sqlite.id.p99Ms,
       sqliteReadResultsP50Ms: sqlite.pointRead.p50Ms,
       sqliteReadResultsP99Ms: sqlite.pointRead.p99Ms,
+      tabApiPrefixP50Ms: tab.prefix.p50Ms,
+      tabApiPrefixP99Ms: tab.prefix.p99Ms,
+      tabApiSubstringP50Ms: tab.substring.p50Ms,
+      tabApiSubstringP99Ms: tab.substring.p99Ms,
+      tabApiIdP50Ms: tab.id.p50Ms,
+      tabApiIdP99Ms: tab.id.p99Ms,
+      /** GET /api/tab/me: the fixed cost of an authenticated request. */
+      tabApiFixedP50Ms: tab.emptyRoute.p50Ms,
+      tabApiEmptyResults: tab.emptyResults,
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       cosmosPrefixP50Ms: cosmos?.prefix.p50Ms,
       cosmosPrefixP99Ms: cosmos?.prefix.p99Ms,
       cosmosSubstringP50Ms: cosmos?.substring.p50Ms,

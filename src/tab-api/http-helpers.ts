@@ -34,35 +34,46 @@ export interface ApiDeps {
 }
 
 export type ApiHandler = (req: Request, caller: Caller, res: Response) => Promise<unknown>;
+export type ReadHandler = (req: Request, caller: TabIdentity, res: Response) => Promise<unknown>;
 
 /**
  * Wraps an API handler. `write` routes need an admin; every route needs a valid token for an
  * onboarded tenant. The handler's return value is sent as JSON (undefined = it answered itself).
  */
 export function apiRoute(deps: ApiDeps, handler: ApiHandler, options: { write?: boolean } = {}) {
+  return guarded(deps, async (req, identity, res) => {
+    const isAdmin = await deps.isAdmin(identity.principal.tenantId, identity.principal.objectId);
+    if (options.write && !isAdmin) {
+      throw new HttpError(403, 'not_admin', 'Only admins of this tenant can do this; your view is read-only');
+    }
+    return handler(req, { ...identity, isAdmin }, res);
+  });
+}
+
+/**
+ * A read that shows the same to every member of the tenant (object tables, search, versions):
+ * a valid token for an onboarded tenant, without the caller's role. The admin check costs Graph
+ * calls whenever its cache lapses; a search keystroke must not wait for them.
+ */
+export function readRoute(deps: ApiDeps, handler: ReadHandler) {
+  return guarded(deps, handler);
+}
+
+function guarded(deps: ApiDeps, handler: ReadHandler) {
   return async (req: Request, res: Response) => {
     try {
       if (bodyBytes(req) > MAX_TAB_BODY_BYTES) {
         throw new HttpError(413, 'body_too_large', `Request body over ${MAX_TAB_BODY_BYTES} bytes`);
       }
       const identity = await deps.validate(req.headers.authorization);
-      const { tenantId, objectId } = identity.principal;
-      if (!(await deps.knownTenant(tenantId))) {
+      if (!(await deps.knownTenant(identity.principal.tenantId))) {
         throw new HttpError(
           403,
           'tenant_not_onboarded',
           'This tenant is not onboarded: install the app in Teams first',
         );
       }
-      const isAdmin = await deps.isAdmin(tenantId, objectId);
-      if (options.write && !isAdmin) {
-        throw new HttpError(
-          403,
-          'not_admin',
-          'Only admins of this tenant can do this; your view is read-only',
-        );
-      }
-      const result = await handler(req, { ...identity, isAdmin }, res);
+      const result = await handler(req, identity, res);
       if (result !== undefined && !res.headersSent) {
         res.header('Cache-Control', 'no-store');
         res.json(200, result);

@@ -111,5 +111,12 @@ export function describeOptions(options: Record<string, unknown> | undefined): s
     .map(([k]) => OPTION_LABELS[k] ?? k);
   const asNew = options?.asNew as { displayName?: string } | undefined;
   if (asNew?.displayName) on.push(`as new: ${asNew.displayName}`);
+  if (typeof options?.targetTenantId === 'string') {
+    // A cross-tenant restore says where it writes and how domains map: approvers must see it.
+    const map = Object.entries((options.domainMap as Record<string, string> | undefined) ?? {});
+    on.push(
+      `into tenant ${options.targetTenantId}${map.length ? ` (${map.map(([f, t]) => `${f} → ${t}`).join(', ')})` : ''}`,
+    );
+  }
   return on.join(', ') || 'defaults';
 }

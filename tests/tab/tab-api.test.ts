@@ -3,7 +3,10 @@
 // flow (granted, refused, forged state).
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer, listen } from '../../src/server/http-server.ts';
 import { resolveTabAuthSettings } from '../../src/tab-api/auth/tab-auth-settings.ts';
+import { createProductPorts } from '../../src/tab-api/product-ports-impl.ts';
+import { createTabRoutes } from '../../src/tab-api/tab-routes.ts';
 import { createTabWorld, type TabWorld } from './tab-world.ts';
 
 let world: TabWorld;
@@ -218,6 +221,36 @@ describe('tab API: authorization and input', () => {
     const ids1 = (page1.json.items as { objectId: string }[]).map((i) => i.objectId);
     const ids2 = (page2.json.items as { objectId: string }[]).map((i) => i.objectId);
     expect(ids2.some((id) => ids1.includes(id))).toBe(false);
+  });
+
+  it('answers a search without the admin check, and still refuses writes when it fails', async () => {
+    // A product whose admin check cannot answer (Graph throttled or down): tables and search
+    // keep working for everyone, while anything needing the role fails closed.
+    const server = await createHttpServer(world.ctx, [
+      createTabRoutes({
+        ports: (ctx) => ({
+          ...createProductPorts(ctx),
+          isAdmin: async () => {
+            throw new Error('Graph is unavailable');
+          },
+        }),
+      }),
+    ]);
+    try {
+      const base = (await listen(server, 0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+      const auth = { Authorization: `Bearer ${readerToken}` };
+      const part = world.reader.upn.split('@')[0].slice(1, 6);
+      const search = await world.fetch(`${base}/api/tab/objects?type=user&search=${part}`, { headers: auth });
+      expect(search.status).toBe(200);
+      const write = await world.fetch(`${base}/api/tab/backups`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      expect(write.status).toBe(500);
+    } finally {
+      server.close();
+    }
   });
 
   it('saves settings for admins and audits the change', async () => {

@@ -7,8 +7,11 @@ import path from 'node:path';
 import type { AppContext } from '../../src/app-context.ts';
 import { isTenantAdmin } from '../../src/auth/tenant-admin.ts';
 import { runBackupNow } from '../../src/backup/run-now.ts';
+import type { DevTenant } from '../../src/devtenant/dev-tenant.ts';
+import { GLOBAL_ADMIN_TEMPLATE } from '../../src/devtenant/seed-data.ts';
 import type { TokenIssuer } from '../../src/devtenant/token-issuer.ts';
 import { createHttpServer, listen, type RestifyServer } from '../../src/server/http-server.ts';
+import { ensureTenant } from '../../src/settings/tenant-settings.ts';
 import type { ObjectRecord, RunRecord } from '../../src/store/store.ts';
 import { createFetch, type FetchLike } from '../../src/tab-api/auth/https-fetch.ts';
 import { defaultDevTenantDir } from '../../src/tab-api/auth/tab-auth-settings.ts';
@@ -34,14 +37,20 @@ export interface TabWorld {
   adminA: Person;
   adminB: Person;
   reader: Person;
+  /**
+   * With `tenants: 2`: the second managed tenant (an MSP customer). adminA is a Global
+   * Administrator there too (a user with the same object id, as a partner admin appears);
+   * adminB and the reader are not.
+   */
+  otherTenant?: { tenantId: string; domain: string };
   backup(): Promise<RunRecord>;
   /** Signs `upn` in through /auth/signin → the issuer's sign-in page → /tab/auth-end; returns the tab token. */
   signIn(upn: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function createTabWorld(options: { users?: number } = {}): Promise<TabWorld> {
-  const world = await createTestWorld({ users: options.users ?? 30 });
+export async function createTabWorld(options: { users?: number; tenants?: number } = {}): Promise<TabWorld> {
+  const world = await createTestWorld({ users: options.users ?? 30, tenants: options.tenants ?? 1 });
   let server: RestifyServer | undefined;
   try {
     const { ctx, tenantId } = world;
@@ -71,6 +80,9 @@ export async function createTabWorld(options: { users?: number } = {}): Promise<
     }
     if (admins.length < 2 || !reader) throw new Error('the seeded tenant lacks two admins and a non-admin');
 
+    const other = world.devTenant.tenants.find((t) => t.tenantId !== tenantId);
+    if (other) await makePartnerAdmin(world.devTenant, ctx, other.tenantId, admins[0]);
+
     const srv = server;
     return {
       ctx,
@@ -82,6 +94,7 @@ export async function createTabWorld(options: { users?: number } = {}): Promise<
       adminA: admins[0],
       adminB: admins[1],
       reader,
+      otherTenant: other,
       backup,
       signIn: (upn) => signInThroughIssuer(fetch, baseUrl, upn),
       async close() {
@@ -113,7 +126,8 @@ function hiddenFields(html: string): URLSearchParams {
   return form;
 }
 
-async function signInThroughIssuer(fetch: FetchLike, baseUrl: string, upn: string): Promise<string> {
+/** Signs `upn` in through the product's /auth/signin and the dev issuer's sign-in page; the tab token. */
+export async function signInThroughIssuer(fetch: FetchLike, baseUrl: string, upn: string): Promise<string> {
   const start = await fetch(`${baseUrl}/auth/signin?returnTo=/tab/`);
   if (start.status !== 302) throw new Error(`/auth/signin answered ${start.status}`);
   const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0];
@@ -135,4 +149,22 @@ async function signInThroughIssuer(fetch: FetchLike, baseUrl: string, upn: strin
   if (!token)
     throw new Error(`sign-in ended without a token (${end.status}): ${(await end.text()).slice(0, 300)}`);
   return decodeURIComponent(token);
+}
+
+/** Makes `person` a Global Administrator of another managed tenant (the MSP admin's case). */
+async function makePartnerAdmin(dev: DevTenant, ctx: AppContext, tenantId: string, person: Person) {
+  const domain = dev.tenants.find((t) => t.tenantId === tenantId)?.domain ?? 'partner.example';
+  dev.tenant(tenantId).dir.insert('user', {
+    id: person.objectId,
+    displayName: `${person.displayName} (partner)`,
+    userPrincipalName: `${person.upn.replace('@', '_')}#EXT#@${domain}`,
+    userType: 'Guest',
+    accountEnabled: true,
+  });
+  await ctx.graph.forRestore(tenantId).post('/roleManagement/directory/roleAssignments', {
+    principalId: person.objectId,
+    roleDefinitionId: GLOBAL_ADMIN_TEMPLATE,
+    directoryScopeId: '/',
+  });
+  await ensureTenant(ctx.store, tenantId, ctx.now());
 }

@@ -1,7 +1,7 @@
-// A minimal fetch for the tab API's own calls to the token issuer (JWKS, token redemption) that
-// can trust an extra CA: the dev tenant serves HTTPS with its own loopback certificate.
-import http from 'node:http';
-import https from 'node:https';
+// A fetch for the tab API's own calls to the token issuer (JWKS, token redemption) that can trust
+// an extra CA (the dev tenant's loopback certificate): the Graph client's keep-alive HTTPS
+// transport (src/graph/https-fetch.ts) behind a fetch-shaped function. Never follows redirects.
+import { createHttpsAgent, httpsRequest } from '../../graph/https-fetch.ts';
 
 export type FetchLike = (
   url: string,
@@ -9,48 +9,28 @@ export type FetchLike = (
 ) => Promise<Response>;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Statuses whose Response may carry no body. */
+const NO_BODY = new Set([101, 204, 205, 304]);
 
 export function createFetch(caPem?: string, timeoutMs = 10_000): FetchLike {
-  if (!caPem)
-    return (url, init) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
-  return (url, init) =>
-    new Promise<Response>((resolve, reject) => {
-      const target = new URL(url);
-      const transport = target.protocol === 'https:' ? https : http;
-      const req = transport.request(
-        target,
-        {
-          method: init?.method ?? 'GET',
-          headers: init?.body
-            ? { ...init.headers, 'Content-Length': String(Buffer.byteLength(init.body)) }
-            : init?.headers,
-          ca: target.protocol === 'https:' ? caPem : undefined,
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES)
-              req.destroy(new Error(`response from ${target.host} is too large`));
-            else chunks.push(chunk);
-          });
-          res.on('end', () => {
-            const headers = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (typeof v === 'string') headers.set(k, v);
-              else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
-            }
-            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500, headers }));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`request to ${target.host} timed out`)));
-      req.on('error', reject);
-      init?.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')));
-      if (init?.body) req.write(init.body);
-      req.end();
+  const plain: FetchLike = (url, init) =>
+    fetch(url, { ...init, redirect: 'manual', signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+  if (!caPem) return plain;
+  const agent = createHttpsAgent(caPem, 8);
+  return async (url, init) => {
+    // Plain HTTP only reaches loopback servers in tests; every issuer call is HTTPS.
+    if (new URL(url).protocol === 'http:') return plain(url, init);
+    init?.signal?.throwIfAborted();
+    const raw = await httpsRequest(
+      url,
+      { method: init?.method ?? 'GET', headers: init?.headers, body: init?.body, timeoutMs },
+      agent,
+    );
+    if (raw.body.length > MAX_RESPONSE_BYTES)
+      throw new Error(`response from ${new URL(url).host} is too large (${raw.body.length} bytes)`);
+    return new Response(NO_BODY.has(raw.status) ? null : new Uint8Array(raw.body), {
+      status: raw.status,
+      headers: raw.headers,
     });
+  };
 }

@@ -1,6 +1,6 @@
 // The audit log, newest first, filterable by person and action (prefix with a trailing '*').
 import type { RestifyServer } from '../../server/http-server.ts';
-import { type ApiDeps, apiRoute, parseQuery } from '../http-helpers.ts';
+import { type ApiDeps, parseQuery, readRoute } from '../http-helpers.ts';
 import { auditQuery } from '../schemas.ts';
 
 export function mountAuditRoutes(server: RestifyServer, deps: ApiDeps): void {
@@ -8,7 +8,7 @@ export function mountAuditRoutes(server: RestifyServer, deps: ApiDeps): void {
 
   server.get(
     '/api/tab/audit',
-    apiRoute(deps, async (req, caller) => {
+    readRoute(deps, async (req, caller) => {
       const q = parseQuery(auditQuery, req);
       const page = await ctx.store.listAudit(caller.principal.tenantId, {
         actorId: q.actor || undefined,
@@ -33,7 +33,7 @@ export function mountAuditRoutes(server: RestifyServer, deps: ApiDeps): void {
   /** People and actions seen in the recent log, for the filter menus. */
   server.get(
     '/api/tab/audit/facets',
-    apiRoute(deps, async (_req, caller) => {
+    readRoute(deps, async (_req, caller) => {
       const page = await ctx.store.listAudit(caller.principal.tenantId, { limit: 1000 });
       const actors = new Map<string, string>();
       const actions = new Set<string>();

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.ts';
 import { isObjectType, type ObjectType } from '../../domain.ts';
 import type { RestifyServer } from '../../server/http-server.ts';
 import type { EdgeRecord, ObjectRecord, VersionRecord } from '../../store/store.ts';
-import { type ApiDeps, apiRoute, notFound, parseParams, parseQuery } from '../http-helpers.ts';
+import { type ApiDeps, notFound, parseParams, parseQuery, readRoute } from '../http-helpers.ts';
 import type { ProductPorts } from '../product-ports.ts';
 import { objectListQuery, objectParams, versionParams } from '../schemas.ts';
 
@@ -15,7 +15,7 @@ export function mountObjectRoutes(server: RestifyServer, deps: ApiDeps, ports: P
 
   server.get(
     '/api/tab/objects',
-    apiRoute(deps, async (req, caller) => {
+    readRoute(deps, async (req, caller) => {
       const q = parseQuery(objectListQuery, req);
       const page = await ctx.store.listObjects(caller.principal.tenantId, {
         type: q.type,
@@ -32,7 +32,7 @@ export function mountObjectRoutes(server: RestifyServer, deps: ApiDeps, ports: P
 
   server.get(
     '/api/tab/objects/:type/:id',
-    apiRoute(deps, async (req, caller) => {
+    readRoute(deps, async (req, caller) => {
       const { type, id } = parseParams(objectParams, req);
       const tenantId = caller.principal.tenantId;
       const object = await ctx.store.getObject(tenantId, type, id);
@@ -56,7 +56,7 @@ export function mountObjectRoutes(server: RestifyServer, deps: ApiDeps, ports: P
 
   server.get(
     '/api/tab/objects/:type/:id/versions/:versionId',
-    apiRoute(deps, async (req, caller) => {
+    readRoute(deps, async (req, caller) => {
       const { type, id, versionId } = parseParams(versionParams, req);
       const tenantId = caller.principal.tenantId;
       const version = await ctx.store.getVersion(tenantId, id, versionId);

@@ -9,6 +9,7 @@ import type { RestoreRecord, RestoreStatus } from '../../store/store.ts';
 import {
   type ApiDeps,
   apiRoute,
+  type Caller,
   HttpError,
   notFound,
   parseBody,
@@ -16,6 +17,7 @@ import {
   parseQuery,
 } from '../http-helpers.ts';
 import type { ProductPorts } from '../product-ports.ts';
+import { assertRestoreTarget, listRestoreTargets } from '../restore-targets.ts';
 import { decisionBody, restoreBody, restoreId, restoreListQuery } from '../schemas.ts';
 import { restoreView } from './restore-view.ts';
 
@@ -35,21 +37,27 @@ export function mountRestoreRoutes(server: RestifyServer, deps: ApiDeps, ports: 
   const { ctx } = deps;
   const idParams = z.object({ id: restoreId });
 
-  const toRequest = (req: { body?: unknown }, tenantId: string): RestoreRequest => {
+  const toRequest = async (req: { body?: unknown }, caller: Caller): Promise<RestoreRequest> => {
     const body = restoreBody.parse(req.body ?? {});
-    // The tenant comes from the token; the body cannot name one.
+    // The source tenant comes from the token; a target tenant only where the caller is an admin.
+    await assertRestoreTarget(deps, caller, body.options);
     return parseRestoreRequest({
-      tenantId,
+      tenantId: caller.principal.tenantId,
       objects: body.objects,
       at: body.at ?? ctx.now().toISOString(),
       options: body.options,
     });
   };
 
+  server.get(
+    '/api/tab/restores/targets',
+    apiRoute(deps, async (_req, caller) => listRestoreTargets(deps, caller)),
+  );
+
   server.post(
     '/api/tab/restores/preview',
     apiRoute(deps, async (req, caller) => {
-      const request = toRequest(req, caller.principal.tenantId);
+      const request = await toRequest(req, caller);
       return { plan: await ports.planRestore(request) };
     }),
   );
@@ -59,7 +67,7 @@ export function mountRestoreRoutes(server: RestifyServer, deps: ApiDeps, ports: 
     apiRoute(
       deps,
       async (req, caller) => {
-        const request = toRequest(req, caller.principal.tenantId);
+        const request = await toRequest(req, caller);
         const record = await ports.requestRestore(caller.principal, request);
         return restoreView(record, caller.principal, caller.isAdmin);
       },

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RestifyServer } from '../../server/http-server.ts';
 import { ensureTenant } from '../../settings/tenant-settings.ts';
 import { dashboardSummary } from '../dashboard-summary.ts';
-import { type ApiDeps, apiRoute, notFound, parseBody, parseParams } from '../http-helpers.ts';
+import { type ApiDeps, apiRoute, notFound, parseBody, parseParams, readRoute } from '../http-helpers.ts';
 import type { ProductPorts } from '../product-ports.ts';
 import { backupBody } from '../schemas.ts';
 
@@ -28,7 +28,7 @@ export function mountStatusRoutes(server: RestifyServer, deps: ApiDeps, ports: P
 
   server.get(
     '/api/tab/dashboard',
-    apiRoute(deps, async (_req, caller) => {
+    readRoute(deps, async (_req, caller) => {
       const settings = await ensureTenant(ctx.store, caller.principal.tenantId, ctx.now());
       return dashboardSummary(ctx, settings);
     }),
@@ -49,7 +49,7 @@ export function mountStatusRoutes(server: RestifyServer, deps: ApiDeps, ports: P
 
   server.get(
     '/api/tab/runs/:runId',
-    apiRoute(deps, async (req, caller) => {
+    readRoute(deps, async (req, caller) => {
       const { runId } = parseParams(z.object({ runId: z.string().min(1).max(200) }), req);
       const run = await ctx.store.getRun(caller.principal.tenantId, runId);
       if (!run) throw notFound('Run');

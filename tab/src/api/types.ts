@@ -85,6 +85,22 @@ export interface RestoreOptions {
   withOwners: boolean;
   withRoleAssignments: boolean;
   withAuthMethods: boolean;
+  /** Restore into another tenant the caller administers (the server checks it). */
+  targetTenantId?: string;
+  /** Source domain → target domain (only with targetTenantId). */
+  domainMap?: Record<string, string>;
+}
+
+export interface TenantDomains {
+  tenantId: string;
+  displayName: string;
+  domains: string[];
+}
+
+/** GET /api/tab/restores/targets: the caller's tenant and the others they may restore into. */
+export interface RestoreTargets {
+  source: TenantDomains;
+  targets: TenantDomains[];
 }
 
 export interface PlanStep {
@@ -108,6 +124,9 @@ export interface Plan {
       changes: { property: string; before: unknown; after: unknown; writable: boolean }[];
     }
   >;
+  /** The tenant written to (differs from the caller's for a cross-tenant restore). */
+  writeTenantId: string;
+  request: { options: RestoreOptions };
   missingPermissions: string[];
   warnings: string[];
 }

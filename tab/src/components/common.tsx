@@ -66,6 +66,11 @@ export function Loading({ label }: { label?: string }) {
   );
 }
 
+/** What a page shows until its data is there: the error when loading failed, else a spinner. */
+export function Pending({ error }: { error: unknown }) {
+  return error ? <ErrorBar error={error} /> : <Loading />;
+}
+
 export function NavLink({ to, children }: { to: string; children: ReactNode }) {
   const onClick = useLinkHandler(to);
   return (

@@ -26,9 +26,9 @@ import { ChangesChart } from '../components/ChangesChart.tsx';
 import {
   ErrorBar,
   HealthBadge,
-  Loading,
   NavLink,
   PageHeader,
+  Pending,
   RunStatusBadge,
 } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
@@ -105,7 +105,7 @@ export function DashboardPage() {
     }
   };
 
-  if (!data) return error ? <ErrorBar error={error} /> : <Loading />;
+  if (!data) return <Pending error={error} />;
   const inScope = data.types.filter((t) => t.inScope);
   const lastSuccess = inScope
     .map((t) => t.lastSuccessAt)

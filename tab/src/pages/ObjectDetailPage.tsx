@@ -32,7 +32,7 @@ import { useState } from 'react';
 import { useSession } from '../App.tsx';
 import { api } from '../api/client.ts';
 import type { ObjectDetail, ObjectType, RelationRow, VersionDetail } from '../api/types.ts';
-import { ErrorBar, Loading, NavLink, PageHeader } from '../components/common.tsx';
+import { ErrorBar, Loading, NavLink, PageHeader, Pending } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { formatDateTime, formatValue, TYPE_LABELS } from '../format.ts';
 import { startExport } from './ExportPage.tsx';
@@ -86,7 +86,7 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
     [base, versionId],
   );
 
-  if (!detail.data) return detail.error ? <ErrorBar error={detail.error} /> : <Loading />;
+  if (!detail.data) return <Pending error={detail.error} />;
   const { object } = detail.data;
   const label = TYPE_LABELS[objectType] ?? { one: type, many: type };
   const v = version.data;

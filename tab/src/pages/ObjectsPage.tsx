@@ -42,6 +42,8 @@ const useStyles = makeStyles({
   table: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium },
   deletedRow: { color: tokens.colorNeutralForeground3 },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
+  // Long UPNs wrap inside their column instead of running under the next one.
+  wrap: { overflowWrap: 'anywhere' },
   pager: {
     display: 'flex',
     gap: tokens.spacingHorizontalS,
@@ -179,8 +181,8 @@ export function ObjectsPage({ type }: { type: string }) {
                   </NavLink>
                 </TableCellLayout>
               </TableCell>
-              <TableCell>{secondary(row)}</TableCell>
-              <TableCell className={styles.mono}>{row.objectId}</TableCell>
+              <TableCell className={styles.wrap}>{secondary(row)}</TableCell>
+              <TableCell className={`${styles.mono} ${styles.wrap}`}>{row.objectId}</TableCell>
               <TableCell>{formatDateTime(row.lastChangedAt)}</TableCell>
               <TableCell>
                 {row.deleted ? (

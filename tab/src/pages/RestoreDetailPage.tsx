@@ -27,7 +27,7 @@ import {
 import { useEffect, useState } from 'react';
 import { api, download } from '../api/client.ts';
 import type { RestoreDetail, RestoreView } from '../api/types.ts';
-import { ErrorBar, Loading, NavLink, PageHeader, RestoreStatusBadge } from '../components/common.tsx';
+import { ErrorBar, NavLink, PageHeader, Pending, RestoreStatusBadge } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { describeOptions, formatDateTime, STEP_LABELS } from '../format.ts';
 import { useRouter } from '../router.tsx';
@@ -79,7 +79,7 @@ export function RestoreDetailPage({ id }: { id: string }) {
     }
   };
 
-  if (!data) return error ? <ErrorBar error={error} /> : <Loading />;
+  if (!data) return <Pending error={error} />;
   const result = data.result;
   const finished = data.status === 'succeeded' || data.status === 'partial' || data.status === 'failed';
   const base = `/api/tab/restores/${encodeURIComponent(id)}`;

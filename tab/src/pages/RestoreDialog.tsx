@@ -25,12 +25,26 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { ObjectType, Plan, RestoreOptions, RestoreView, VersionDetail } from '../api/types.ts';
+import type {
+  ObjectType,
+  Plan,
+  RestoreOptions,
+  RestoreTargets,
+  RestoreView,
+  VersionDetail,
+} from '../api/types.ts';
 import { ErrorBar } from '../components/common.tsx';
+import { useAsync } from '../components/use-async.ts';
 import { formatDateTime, formatValue, STEP_LABELS } from '../format.ts';
 import { useRouter } from '../router.tsx';
+import {
+  type CrossTenantChoice,
+  CrossTenantFields,
+  DomainMappingPreview,
+  sourceDomains,
+} from './CrossTenantFields.tsx';
 
 const useStyles = makeStyles({
   surface: { maxWidth: '860px', width: '90vw' },
@@ -71,6 +85,13 @@ export function RestoreDialog(props: {
   const [plan, setPlan] = useState<Plan>();
   const [busy, setBusy] = useState<'preview' | 'request'>();
   const [error, setError] = useState<unknown>();
+  const [crossTenant, setCrossTenant] = useState<CrossTenantChoice>({});
+  // Which other tenants this admin may restore into: the server decides, the page only shows it.
+  const targets = useAsync(() => api<RestoreTargets>('/api/tab/restores/targets'), []).data;
+  const domains = useMemo(
+    () => (targets ? sourceDomains(targets.source, props.version.content) : []),
+    [targets, props.version.content],
+  );
 
   const body = () => ({
     objects: [{ objectType: props.objectType, objectId: props.objectId, versionId: props.version.versionId }],
@@ -78,6 +99,9 @@ export function RestoreDialog(props: {
     options: {
       ...options,
       ...(asNew ? { asNew: { displayName: newName, ...(newUpn ? { userPrincipalName: newUpn } : {}) } } : {}),
+      ...(crossTenant.targetTenantId
+        ? { targetTenantId: crossTenant.targetTenantId, domainMap: crossTenant.domainMap ?? {} }
+        : {}),
     },
   });
   const set = (key: keyof RestoreOptions) => (_e: unknown, d: { checked: boolean | 'mixed' }) => {
@@ -175,6 +199,17 @@ export function RestoreDialog(props: {
                 ) : null}
               </div>
             ) : null}
+            {targets ? (
+              <CrossTenantFields
+                targets={targets}
+                domains={domains}
+                value={crossTenant}
+                onChange={(v) => {
+                  setCrossTenant(v);
+                  setPlan(undefined);
+                }}
+              />
+            ) : null}
             <div className={styles.section}>
               <ErrorBar error={error} title="The restore could not be prepared" />
             </div>
@@ -183,6 +218,7 @@ export function RestoreDialog(props: {
                 <Text as="h3" weight="semibold">
                   Preview
                 </Text>
+                <DomainMappingPreview plan={plan} targets={targets} />
                 {plan.warnings.map((w) => (
                   <MessageBar key={w} intent="warning">
                     <MessageBarBody>{w}</MessageBarBody>
@@ -222,7 +258,7 @@ export function RestoreDialog(props: {
                               <TableCell>
                                 {c.property}{' '}
                                 {c.writable ? null : (
-                                  <Badge size="small" appearance="outline">
+                                  <Badge size="small" appearance="outline" color="informative">
                                     read-only
                                   </Badge>
                                 )}

@@ -18,11 +18,11 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { SaveRegular, ShieldKeyholeRegular } from '@fluentui/react-icons';
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { useSession } from '../App.tsx';
 import { api } from '../api/client.ts';
 import type { ObjectType, SettingsView } from '../api/types.ts';
-import { ErrorBar, Loading, PageHeader } from '../components/common.tsx';
+import { ErrorBar, PageHeader, Pending } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { formatDateTime, TYPE_LABELS } from '../format.ts';
 
@@ -81,7 +81,7 @@ export function SettingsPage() {
       });
   }, [data]);
 
-  if (!data || !draft) return error ? <ErrorBar error={error} /> : <Loading />;
+  if (!data || !draft) return <Pending error={error} />;
   const readOnly = !data.canEdit;
   const update = (patch: Partial<Draft>) => {
     setDraft({ ...draft, ...patch });
@@ -128,9 +128,6 @@ export function SettingsPage() {
     }
   };
 
-  const num = (value: string, fallback: number) =>
-    Number.isFinite(Number(value)) && value !== '' ? Number(value) : fallback;
-
   return (
     <>
       <PageHeader
@@ -156,19 +153,10 @@ export function SettingsPage() {
         </MessageBar>
       ) : null}
       <div className={styles.grid} style={{ marginTop: 12 }}>
-        <Card className={styles.card}>
-          <CardHeader
-            header={
-              <Text as="h2" weight="semibold" size={400}>
-                Admin consent
-              </Text>
-            }
-            description={
-              <Text className={styles.muted}>
-                The backup app only reads; the restore app writes, and only for approved restores.
-              </Text>
-            }
-          />
+        <SettingsCard
+          title="Admin consent"
+          description="The backup app only reads; the restore app writes, and only for approved restores."
+        >
           {(['backup', 'restore'] as const).map((app) => {
             const c = data.consent[`${app}App`];
             return (
@@ -198,19 +186,12 @@ export function SettingsPage() {
               </div>
             );
           })}
-        </Card>
+        </SettingsCard>
 
-        <Card className={styles.card}>
-          <CardHeader
-            header={
-              <Text as="h2" weight="semibold" size={400}>
-                Backup scope
-              </Text>
-            }
-            description={
-              <Text className={styles.muted}>Each selected type is backed up for the whole tenant.</Text>
-            }
-          />
+        <SettingsCard
+          title="Backup scope"
+          description="Each selected type is backed up for the whole tenant."
+        >
           <div className={styles.scope}>
             {(Object.keys(TYPE_LABELS) as ObjectType[]).map((t) => (
               <Switch
@@ -222,29 +203,19 @@ export function SettingsPage() {
               />
             ))}
           </div>
-        </Card>
+        </SettingsCard>
 
-        <Card className={styles.card}>
-          <CardHeader
-            header={
-              <Text as="h2" weight="semibold" size={400}>
-                Schedule and retention
-              </Text>
-            }
-          />
+        <SettingsCard title="Schedule and retention">
           <div className={styles.row}>
-            <Field label="Incremental backup every (minutes)" className={styles.field}>
-              <Input
-                type="number"
-                min={5}
-                max={1440}
-                disabled={readOnly}
-                value={String(draft.schedule.incrementalMinutes)}
-                onChange={(_e, d) =>
-                  update({ schedule: { ...draft.schedule, incrementalMinutes: num(d.value, 15) } })
-                }
-              />
-            </Field>
+            <NumberField
+              label="Incremental backup every (minutes)"
+              min={5}
+              max={1440}
+              fallback={15}
+              disabled={readOnly}
+              value={draft.schedule.incrementalMinutes}
+              onChange={(v) => update({ schedule: { ...draft.schedule, incrementalMinutes: v } })}
+            />
             <Field label="Full backup (cron, UTC)" className={styles.field}>
               <Input
                 disabled={readOnly}
@@ -254,16 +225,15 @@ export function SettingsPage() {
             </Field>
           </div>
           <div className={styles.row}>
-            <Field label="Keep versions for (days)" className={styles.field}>
-              <Input
-                type="number"
-                min={7}
-                max={3650}
-                disabled={readOnly}
-                value={String(draft.retentionDays)}
-                onChange={(_e, d) => update({ retentionDays: num(d.value, 365) })}
-              />
-            </Field>
+            <NumberField
+              label="Keep versions for (days)"
+              min={7}
+              max={3650}
+              fallback={365}
+              disabled={readOnly}
+              value={draft.retentionDays}
+              onChange={(v) => update({ retentionDays: v })}
+            />
             <Switch
               label="Pause scheduled backups"
               disabled={readOnly}
@@ -271,16 +241,9 @@ export function SettingsPage() {
               onChange={(_e, d) => update({ schedule: { ...draft.schedule, paused: d.checked } })}
             />
           </div>
-        </Card>
+        </SettingsCard>
 
-        <Card className={styles.card}>
-          <CardHeader
-            header={
-              <Text as="h2" weight="semibold" size={400}>
-                Alerts
-              </Text>
-            }
-          />
+        <SettingsCard title="Alerts">
           <div className={styles.row}>
             <Field label="Post to the channel" className={styles.field}>
               <Dropdown
@@ -342,60 +305,38 @@ export function SettingsPage() {
               ))}
             </Dropdown>
           </Field>
-        </Card>
+        </SettingsCard>
 
-        <Card className={styles.card}>
-          <CardHeader
-            header={
-              <Text as="h2" weight="semibold" size={400}>
-                Approval policy
-              </Text>
-            }
-            description={
-              <Text className={styles.muted}>The requester can never approve their own restore.</Text>
-            }
-          />
+        <SettingsCard
+          title="Approval policy"
+          description="The requester can never approve their own restore."
+        >
           <div className={styles.row}>
-            <Field label="Approvals needed" className={styles.field}>
-              <Input
-                type="number"
-                min={1}
-                max={5}
-                disabled={readOnly}
-                value={String(draft.approval.approversNeeded)}
-                onChange={(_e, d) =>
-                  update({ approval: { ...draft.approval, approversNeeded: num(d.value, 1) } })
-                }
-              />
-            </Field>
-            <Field label="Request expires after (hours)" className={styles.field}>
-              <Input
-                type="number"
-                min={1}
-                max={720}
-                disabled={readOnly}
-                value={String(draft.approval.expiryHours)}
-                onChange={(_e, d) =>
-                  update({ approval: { ...draft.approval, expiryHours: num(d.value, 24) } })
-                }
-              />
-            </Field>
+            <NumberField
+              label="Approvals needed"
+              min={1}
+              max={5}
+              fallback={1}
+              disabled={readOnly}
+              value={draft.approval.approversNeeded}
+              onChange={(v) => update({ approval: { ...draft.approval, approversNeeded: v } })}
+            />
+            <NumberField
+              label="Request expires after (hours)"
+              min={1}
+              max={720}
+              fallback={24}
+              disabled={readOnly}
+              value={draft.approval.expiryHours}
+              onChange={(v) => update({ approval: { ...draft.approval, expiryHours: v } })}
+            />
           </div>
-        </Card>
+        </SettingsCard>
 
-        <Card className={styles.card}>
-          <CardHeader
-            header={
-              <Text as="h2" weight="semibold" size={400}>
-                Who is an admin
-              </Text>
-            }
-            description={
-              <Text className={styles.muted}>
-                Members of the admin group and holders of the selected roles can request and approve restores.
-              </Text>
-            }
-          />
+        <SettingsCard
+          title="Who is an admin"
+          description="Members of the admin group and holders of the selected roles can request and approve restores."
+        >
           <Field label="Admin group object id">
             <Input
               disabled={readOnly}
@@ -427,8 +368,56 @@ export function SettingsPage() {
               />
             ))}
           </fieldset>
-        </Card>
+        </SettingsCard>
       </div>
     </>
   );
 }
+
+/** One settings section: a card with its heading and what it is for. */
+function SettingsCard(props: { title: string; description?: string; children: ReactNode }) {
+  const styles = useStyles();
+  return (
+    <Card className={styles.card}>
+      <CardHeader
+        header={
+          <Text as="h2" weight="semibold" size={400}>
+            {props.title}
+          </Text>
+        }
+        description={
+          props.description ? <Text className={styles.muted}>{props.description}</Text> : undefined
+        }
+      />
+      {props.children}
+    </Card>
+  );
+}
+
+/** A whole-number setting; an empty or invalid entry falls back to the product default. */
+function NumberField(props: {
+  label: string;
+  min: number;
+  max: number;
+  fallback: number;
+  value: number;
+  disabled: boolean;
+  onChange: (value: number) => void;
+}) {
+  const styles = useStyles();
+  return (
+    <Field label={props.label} className={styles.field}>
+      <Input
+        type="number"
+        min={props.min}
+        max={props.max}
+        disabled={props.disabled}
+        value={String(props.value)}
+        onChange={(_e, d) => props.onChange(num(d.value, props.fallback))}
+      />
+    </Field>
+  );
+}
+
+const num = (value: string, fallback: number) =>
+  Number.isFinite(Number(value)) && value !== '' ? Number(value) : fallback;

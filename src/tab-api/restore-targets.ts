@@ -1,0 +1,147 @@
+// Restores into another tenant (MSP admins): which tenants the signed-in admin may write to, and
+// the server-side check of a request's target. The list and the check are decided here from the
+// caller's token and the product's own admin check, never from what the page sends.
+import type { AppContext } from '../app-context.ts';
+import type { RestoreOptions } from '../restore/restore-types.ts';
+import { type ApiDeps, type Caller, HttpError } from './http-helpers.ts';
+
+export interface TenantDomains {
+  tenantId: string;
+  displayName: string;
+  /** Verified domain names (the default first); empty when Graph could not be asked. */
+  domains: string[];
+}
+
+export interface RestoreTargets {
+  source: TenantDomains;
+  /** Other tenants managed by this product where the caller is an admin too. */
+  targets: TenantDomains[];
+}
+
+/** Managed tenants looked at per listing (each needs an admin check). */
+const MAX_TENANTS = 200;
+const DOMAINS_TTL_MS = 10 * 60_000;
+const CHECK_CONCURRENCY = 8;
+
+interface Organization {
+  displayName?: string;
+  verifiedDomains?: { name?: string; isDefault?: boolean }[];
+}
+
+const domainCaches = new WeakMap<AppContext, Map<string, { value: TenantDomains; at: number }>>();
+
+/** The tenant's name and verified domains from Graph (/organization), cached a few minutes. */
+export async function tenantDomains(
+  ctx: AppContext,
+  tenantId: string,
+  fallbackName: string,
+): Promise<TenantDomains> {
+  let cache = domainCaches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    domainCaches.set(ctx, cache);
+  }
+  const now = Date.now();
+  const hit = cache.get(tenantId);
+  if (hit && now - hit.at < DOMAINS_TTL_MS) return hit.value;
+  let value: TenantDomains;
+  try {
+    const page = await ctx.graph
+      .forBackup(tenantId)
+      .get<{ value?: Organization[] }>('/organization?$select=displayName,verifiedDomains');
+    const org = page.value?.[0] ?? {};
+    const domains = (org.verifiedDomains ?? [])
+      .filter((d) => typeof d.name === 'string' && d.name)
+      .sort((a, b) => Number(Boolean(b.isDefault)) - Number(Boolean(a.isDefault)))
+      .map((d) => String(d.name).toLowerCase());
+    value = { tenantId, displayName: org.displayName || fallbackName, domains };
+  } catch (error) {
+    // Consent revoked or Graph down: the tenant is still listed, its domains typed by hand.
+    ctx.log.warn({ tenantId, err: error }, 'restore targets: could not read the tenant’s domains');
+    return { tenantId, displayName: fallbackName, domains: [] };
+  }
+  cache.set(tenantId, { value, at: now });
+  return value;
+}
+
+/** The tenants the caller may restore into (besides their own), with their domains. */
+export async function listRestoreTargets(deps: ApiDeps, caller: Caller): Promise<RestoreTargets> {
+  const { ctx } = deps;
+  const own = caller.principal.tenantId;
+  const tenants = (await ctx.store.listTenants()).slice(0, MAX_TENANTS);
+  const ownSettings = tenants.find((t) => t.tenantId === own);
+  const source = await tenantDomains(ctx, own, ownSettings?.displayName || own);
+  if (!caller.isAdmin) return { source, targets: [] };
+  const others = tenants.filter((t) => t.tenantId !== own);
+  const targets: TenantDomains[] = [];
+  // A few tenants at a time: each admin check may cost Graph calls in that tenant.
+  for (let i = 0; i < others.length; i += CHECK_CONCURRENCY) {
+    const batch = others.slice(i, i + CHECK_CONCURRENCY);
+    const found = await Promise.all(
+      batch.map(async (t) =>
+        (await adminOf(deps, t.tenantId, caller.principal.objectId))
+          ? tenantDomains(ctx, t.tenantId, t.displayName || t.tenantId)
+          : undefined,
+      ),
+    );
+    for (const t of found) if (t) targets.push(t);
+  }
+  targets.sort((a, b) => a.displayName.localeCompare(b.displayName));
+  return { source, targets };
+}
+
+/**
+ * Refuses a restore request whose target tenant the caller may not write to, with one message
+ * for "not managed here" and "not an admin there" (the answer must not reveal which tenants the
+ * product manages). Also checks the domain map: only with a target, onto the target's domains.
+ */
+export async function assertRestoreTarget(
+  deps: ApiDeps,
+  caller: Caller,
+  options: Pick<RestoreOptions, 'targetTenantId' | 'domainMap'> | undefined,
+): Promise<void> {
+  const target = options?.targetTenantId;
+  const own = caller.principal.tenantId;
+  const map = options?.domainMap ?? {};
+  if (!target || target === own) {
+    if (Object.keys(map).length)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'options.domainMap: a domain map applies only to a restore into another tenant',
+      );
+    return;
+  }
+  if (!caller.isAdmin)
+    throw new HttpError(403, 'not_admin', 'Only admins of this tenant can restore into another tenant');
+  const allowed =
+    (await deps.knownTenant(target)) && (await adminOf(deps, target, caller.principal.objectId));
+  if (!allowed) {
+    throw new HttpError(
+      403,
+      'target_not_allowed',
+      `You can restore only into tenants where you are an admin too; ${target.slice(0, 64)} is not one of them`,
+    );
+  }
+  const settings = await deps.ctx.store.getSettings(target);
+  const { domains } = await tenantDomains(deps.ctx, target, settings?.displayName || target);
+  if (!domains.length) return; // unknown domains: Graph refuses a wrong one at restore time
+  const unknown = Object.entries(map).filter(([, to]) => !domains.includes(to.toLowerCase()));
+  if (unknown.length) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `options.domainMap: ${unknown.map(([from, to]) => `${from} → ${to}`).join(', ')}: not a verified domain of the target tenant (${domains.join(', ')})`,
+    );
+  }
+}
+
+async function adminOf(deps: ApiDeps, tenantId: string, objectId: string): Promise<boolean> {
+  try {
+    return await deps.isAdmin(tenantId, objectId);
+  } catch (error) {
+    // Graph throttling or an outage in that tenant: not provably an admin there.
+    deps.ctx.log.warn({ tenantId, err: error }, 'restore targets: admin check failed');
+    return false;
+  }
+}
