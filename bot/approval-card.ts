@@ -151,7 +151,11 @@ function describeOptions(o: Record<string, unknown>): string {
   if (o.blockSignIn === true) parts.push('block sign-in');
   const asNew = o.asNew as { displayName?: string } | undefined;
   if (asNew?.displayName) parts.push(`as new "${asNew.displayName}"`);
-  if (typeof o.targetTenantId === 'string') parts.push(`to tenant ${o.targetTenantId}`);
+  if (typeof o.targetTenantId === 'string') {
+    const map = Object.entries((o.domainMap as Record<string, string> | undefined) ?? {});
+    const domains = map.map(([from, to]) => `${from} → ${to}`).join(', ');
+    parts.push(`into tenant ${o.targetTenantId}${domains ? ` (${domains})` : ''}`);
+  }
   return parts.join(', ') || '—';
 }
 
