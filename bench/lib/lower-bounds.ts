@@ -197,17 +197,25 @@ export function incrementalLowerBound(
 }
 
 /**
- * Restore (scenario 4) of `objects` soft-deleted objects: read each one's live state (batched
- * GETs) and restore each from the recycle bin (batched POSTs); Entra brings memberships back with
- * the object, so only `membershipsToAdd` (edges the recycle bin does not restore) cost writes.
+ * Restore (scenario 4) of `objects` soft-deleted objects, `withRelationships` of which had
+ * relationships when deleted:
+ * - reads: one of each object's live state (it must be seen in the recycle bin before anyone
+ *   approves), and one read-back of each object's relationships after the restore: Entra
+ *   restores memberships with the object, but a backup cannot tell a membership Graph keeps from
+ *   one removed just before the deletion (delta reports both alike), so a correct restore checks;
+ * - writes: the recycle-bin restores, then `membershipsToAdd` edges that did not come back
+ *   (after the restores they depend on). All through $batch, `batchMax` per request; token
+ *   requests are not Graph requests.
  */
 export function restoreLowerBound(
   objects: number,
+  withRelationships: number,
   membershipsToAdd: number,
   paging: PagingModel,
 ): { requests: number; reads: number; writes: number } {
-  const reads = Math.ceil(objects / paging.batchMax);
-  const writes = Math.ceil((objects + membershipsToAdd) / paging.batchMax);
+  const per = (n: number) => Math.ceil(n / paging.batchMax);
+  const reads = per(objects) + per(withRelationships);
+  const writes = per(objects) + per(membershipsToAdd);
   return { requests: reads + writes, reads, writes };
 }
 

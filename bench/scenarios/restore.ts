@@ -3,6 +3,7 @@
 // $batch), beside the request lower bound (batched reads of live state + batched restores).
 import { randomUUID } from 'node:crypto';
 import { runBackupNow } from '../../src/backup/run-now.ts';
+import type { Runtime } from '../../src/cli/cli-deps.ts';
 import type { ObjectType } from '../../src/domain.ts';
 import { executeRestore } from '../../src/restore/executor.ts';
 import { planRestore } from '../../src/restore/planner.ts';
@@ -19,6 +20,35 @@ import { GRAPH_PAGING, ratio, restoreLowerBound } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { timed } from '../lib/stats.ts';
 import { writeEach } from '../lib/tenant-writes.ts';
+
+/** Group memberships of `ids` the backup recorded at `at` (what the users had before deletion). */
+async function countMemberships(
+  runtime: Runtime,
+  tenantId: string,
+  ids: string[],
+  at: string,
+): Promise<number> {
+  let n = 0;
+  for (const id of ids) {
+    const edges = await runtime.store.listEdges(tenantId, { targetId: id, kind: 'member', at });
+    n += edges.filter((e) => e.sourceType === 'group').length;
+  }
+  return n;
+}
+
+/** Live group memberships of `ids`, read back from the tenant (not measured). */
+async function liveMembershipCount(runtime: Runtime, tenantId: string, ids: string[]): Promise<number> {
+  const client = runtime.graph.forBackup(tenantId);
+  let n = 0;
+  for (const id of ids) {
+    for await (const page of client.pages<Record<string, unknown>>(
+      `/users/${encodeURIComponent(id)}/memberOf?$select=id`,
+    )) {
+      n += page.value.filter((v) => v['@odata.type'] === '#microsoft.graph.group').length;
+    }
+  }
+  return n;
+}
 
 export const restoreScenario: Scenario = {
   name: 'restore',
@@ -51,8 +81,20 @@ export const restoreScenario: Scenario = {
       at,
       options: { withMemberships: true, withRoleAssignments: false, withOwners: false },
     };
+    let membershipAdds = 0;
+    let planMs = 0;
+    let planRequests = 0;
+    let returning = 0;
     const { value: finished, ms } = await timed(async () => {
+      const t0 = performance.now();
       const plan = await planRestore(counting.ctx, request);
+      planMs = performance.now() - t0;
+      planRequests = counting.totals().requests;
+      membershipAdds = plan.steps.filter((s) => s.kind === 'addMember' || s.kind === 'addAuMember').length;
+      for (const s of plan.steps) {
+        if (s.kind === 'restoreFromRecycleBin' && Array.isArray(s.details.returnsWithObject))
+          returning += s.details.returnsWithObject.length;
+      }
       const record: RestoreRecord = {
         tenantId,
         restoreId: `bench-${randomUUID()}`,
@@ -78,23 +120,49 @@ export const restoreScenario: Scenario = {
       method: 'GET',
       url: `/users/${encodeURIComponent(id)}?$select=id`,
     }));
-    const bound = restoreLowerBound(deleted.ok.length, 0, GRAPH_PAGING);
-    const ok = finished.status === 'succeeded' && check.ok.length === deleted.ok.length;
+    // …and is a member of every group it was in before the deletion (Graph brought them back).
+    const membershipsBefore = await countMemberships(runtime, tenantId, deleted.ok, at);
+    const membershipsAfter = await liveMembershipCount(runtime, tenantId, deleted.ok);
+    // Membership adds the bound allows: those the plan needs (none when restoring to a time
+    // before the deletion: the memberships come back with each user, and are read back once).
+    const withRelationships = (
+      await Promise.all(deleted.ok.map((id) => countMemberships(runtime, tenantId, [id], at)))
+    ).filter((n) => n > 0).length;
+    const bound = restoreLowerBound(deleted.ok.length, withRelationships, membershipAdds, GRAPH_PAGING);
+    const ok =
+      finished.status === 'succeeded' &&
+      check.ok.length === deleted.ok.length &&
+      membershipsAfter >= membershipsBefore;
     return {
       scenario: 'restore',
       status: ok ? 'ok' : 'failed',
       ...(ok
         ? {}
-        : { reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again` }),
+        : {
+            reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again; memberships ${membershipsAfter}/${membershipsBefore}`,
+          }),
       ratioToLowerBound: ratio(stats.requests, bound.requests),
       wallMs: Math.round(ms),
+      planMs: Math.round(planMs),
+      executeMs: Math.round(ms - planMs),
+      planRequests,
       graphRequests: stats.requests,
       requestLowerBound: bound.requests,
       throttled: stats.throttled,
       users: deleted.ok.length,
+      ...(deleted.failed.length
+        ? {
+            setupDeleteFailures: `${deleted.failed.length} (HTTP ${[...new Set(deleted.failed.map((f) => f.status))].join('/')})`,
+          }
+        : {}),
       restored: check.ok.length,
       restoreStatus: finished.status,
       stepsRecorded: Object.keys(finished.stepResults).length,
+      membershipsReturnedWithUsers: returning,
+      membershipAddsPlanned: membershipAdds,
+      usersWithMemberships: withRelationships,
+      membershipsBefore,
+      membershipsAfter,
     };
   },
 };

@@ -101,6 +101,7 @@ function planSummary(plan: RestorePlan) {
     diff: plan.diff,
     missingPermissions: plan.missingPermissions,
     warnings: plan.warnings,
+    notes: plan.notes ?? [],
   };
 }
 
@@ -119,10 +120,14 @@ export function describePlan(plan: RestorePlan): string {
   lines.push(`${plan.steps.length} step(s):`);
   for (const s of plan.steps) {
     const member = s.details.memberName ? ` ← ${String(s.details.memberName)}` : '';
+    const checks = Array.isArray(s.details.relationships)
+      ? ` — read back after the restore, added only if missing: ${(s.details.relationships as { otherName?: string }[]).map((e) => e.otherName).join(', ')}`
+      : '';
     lines.push(
-      `  ${s.stepId} ${s.kind} ${s.target.objectType} ${s.target.displayName}${member}${s.skipReason ? ` — ${s.skipReason}` : ''}`,
+      `  ${s.stepId} ${s.kind} ${s.target.objectType} ${s.target.displayName}${member}${checks}${s.skipReason ? ` — ${s.skipReason}` : ''}`,
     );
   }
+  for (const n of plan.notes ?? []) lines.push(`note: ${n}`);
   if (plan.missingPermissions.length)
     lines.push(`missing permissions: ${plan.missingPermissions.join(', ')}`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { authMethodsObjectId } from '../backup/collectors/auth-methods-collector.ts';
 import type { GraphObject, ObjectType } from '../domain.ts';
-import { findInTarget, type LiveState, readLive } from './live-reader.ts';
+import { findInTarget, type LiveState, readLiveMany } from './live-reader.ts';
 import { createBody, credentialsOf, desiredContent, diffProperties } from './object-bodies.ts';
 import { groupKind, NOT_WRITABLE_GROUP_REASON, ObjectDescriber } from './object-describer.ts';
 import { missingPermission, permissionsFor } from './permissions.ts';
+import { describeReturning, RecycleBinRelations } from './recycle-bin-relations.ts';
 import {
   compareFacts,
   factKey,
@@ -48,6 +49,7 @@ const TYPE_ORDER: ObjectType[] = [
 
 const PHASES: StepKind[][] = [
   ['restoreFromRecycleBin'],
+  ['verifyReturned'],
   ['create'],
   ['patch'],
   ['addOwner'],
@@ -62,7 +64,7 @@ const NOT_RESTORABLE_REASON: Partial<Record<ObjectType, string>> = {
   signIn: 'sign-in logs are read-only records: nothing to restore',
   directoryRole: 'directory roles are activated by assigning them: restore the role assignments instead',
   device:
-    'a device registration cannot be re-created through Graph (its keys are on the device): re-register the device',
+    'a deleted device cannot be brought back through Graph: devices have no recycle bin, and a registration created through Graph would not hold the keys that live on the device; re-join or re-register the device, then restore its group memberships',
 };
 
 interface PlannedObject {
@@ -149,24 +151,38 @@ export async function planRestore(
   const granted = new Set(await client.grantedRoles());
   const describer = new ObjectDescriber(ctx.store, tenantId, now);
 
-  // 1. Each object: restore point, live state, what the restore does to it.
-  const objects: PlannedObject[] = await mapPool(request.objects, PLAN_CONCURRENCY, async (ref) => {
+  // 1. Each object: restore point, live state, what the restore does to it. The live states of
+  // objects restored in place are read together ($batch), each first where the backup saw it.
+  const read = await mapPool(request.objects, PLAN_CONCURRENCY, async (ref) => {
     const snapshot = await readSnapshot(ctx.store, tenantId, ref, request.at);
-    warnings.push(...snapshot.warnings);
     const desired = snapshot.content ? desiredContent(ref.objectType, snapshot.content, options) : null;
     const keys = Object.keys(snapshot.content ?? {});
-    let live: LiveState;
+    const probe = isRestorableType(ref.objectType) && ref.objectType !== 'roleAssignment' && !options.asNew;
+    let found: GraphObject | undefined;
+    if (probe && crossTenant) found = await findInTarget(client, ref.objectType, desired ?? {}, keys);
+    const record =
+      probe && !crossTenant ? await ctx.store.getObject(tenantId, ref.objectType, ref.objectId) : undefined;
+    return { ref, snapshot, desired, keys, probe, found, likelyDeleted: record?.deletionKind === 'soft' };
+  });
+  const inPlace = read.filter((r) => r.probe && !crossTenant);
+  const lives = await readLiveMany(
+    client,
+    inPlace.map((r) => ({
+      type: r.ref.objectType,
+      id: r.ref.objectId,
+      keys: r.keys,
+      likelyDeleted: r.likelyDeleted,
+    })),
+  );
+  const liveOf = new Map(inPlace.map((r, i) => [r, lives[i]]));
+  const objects: PlannedObject[] = read.map((r) => {
+    const { ref, snapshot, desired } = r;
+    warnings.push(...snapshot.warnings);
+    let live: LiveState = liveOf.get(r) ?? { state: 'absent' };
     let writeId = ref.objectId;
-    if (!isRestorableType(ref.objectType) || ref.objectType === 'roleAssignment') {
-      live = { state: 'absent' };
-    } else if (options.asNew) {
-      live = { state: 'absent' };
-    } else if (crossTenant) {
-      const found = await findInTarget(client, ref.objectType, desired ?? {}, keys);
-      live = found ? { state: 'live', object: found } : { state: 'absent' };
-      if (found) writeId = found.id;
-    } else {
-      live = await readLive(client, ref.objectType, ref.objectId, keys);
+    if (r.found) {
+      live = { state: 'live', object: r.found };
+      writeId = r.found.id;
     }
     const restorable = isRestorableType(ref.objectType) && !NOT_RESTORABLE_REASON[ref.objectType];
     const recycles = restorable && options.withObject && live.state === 'softDeleted' && desired !== null;
@@ -192,6 +208,14 @@ export async function planRestore(
   const staticIdMap: Record<string, string> = {};
   for (const o of objects) if (o.writeId !== o.ref.objectId) staticIdMap[o.ref.objectId] = o.writeId;
   const inRequest = new Map(objects.map((o) => [o.ref.objectId, o]));
+  const recycleBin = new RecycleBinRelations(ctx.store, tenantId, describer, (id) => inRequest.get(id));
+  for (const o of objects) {
+    if (!o.recycles) continue;
+    await recycleBin.load(o.ref.objectType, o.ref.objectId, coveredPerspectives(o, request), (p) =>
+      desiredFacts(ctx, request, o, p),
+    );
+  }
+  const notes: string[] = [];
 
   const diff: Record<string, ObjectDiff> = {};
 
@@ -199,7 +223,19 @@ export async function planRestore(
   const ordered = [...objects].sort(
     (a, b) => TYPE_ORDER.indexOf(a.ref.objectType) - TYPE_ORDER.indexOf(b.ref.objectType),
   );
+  // The live relationships of objects restored in place, read ahead together ($batch).
   const relations = new LiveRelations(client);
+  await relations.prefetch(
+    objects
+      .filter((o) => !o.creates && o.live.state === 'live')
+      .flatMap((o) =>
+        coveredPerspectives(o, request).map((perspective) => ({
+          type: o.ref.objectType,
+          id: o.writeId,
+          perspective,
+        })),
+      ),
+  );
   const perObject = await mapPool(ordered, PLAN_CONCURRENCY, async (o) => {
     const steps = new StepList();
     await planObject(o, steps);
@@ -281,6 +317,7 @@ export async function planRestore(
         describer,
         staticIdMap,
         warnings,
+        recycleBin,
       );
       return;
     }
@@ -306,7 +343,29 @@ export async function planRestore(
       return;
     }
     if (o.recycles) {
-      steps.add({ kind: 'restoreFromRecycleBin', target, details: {}, expected: { state: 'softDeleted' } });
+      const returning = await recycleBin.describe(o.ref.objectId);
+      steps.add({
+        kind: 'restoreFromRecycleBin',
+        target,
+        details: { returnsWithObject: returning },
+        expected: { state: 'softDeleted' },
+      });
+      const expected = recycleBin.expectedWith(o.ref.objectId);
+      if (returning.length > 0) {
+        notes.push(
+          `${o.displayName} comes back from the recycle bin with what it had when deleted (Graph restores it; this restore does not write it): ${describeReturning(returning)}.`,
+        );
+      }
+      if (expected.length > 0) {
+        // The backup cannot tell a membership Graph keeps from one removed just before the
+        // deletion: the restore reads them back once and adds only those that did not return.
+        steps.add({
+          kind: 'verifyReturned',
+          target,
+          details: { relationships: expected },
+          expected: { state: 'live' },
+        });
+      }
       // What changed between the deletion and T is patched once the object is back.
       const recycledDelta = diffProperties(
         type,
@@ -381,6 +440,7 @@ export async function planRestore(
       describer,
       staticIdMap,
       warnings,
+      recycleBin,
     );
   }
 
@@ -405,10 +465,33 @@ export async function planRestore(
     diff,
     missingPermissions: [...missing].sort(),
     warnings,
+    ...(notes.length ? { notes: notes.sort() } : {}),
   };
 }
 
 // ---------------------------------------------------------------- relationships
+
+/** The relationships of `o` at the restore point (recorded in a pre-restore version, else edges at T). */
+async function desiredFacts(
+  ctx: AppContext,
+  request: RestoreRequest,
+  o: PlannedObject,
+  perspective: Perspective,
+): Promise<RelationFact[]> {
+  return (
+    o.snapshot.recordedRelations?.[perspective] ??
+    (await factsAt(ctx.store, request.tenantId, o.ref.objectId, perspective, o.snapshot.relationsAt))
+  );
+}
+
+/** Relationship views the restore covers for `o` (by option; a pre-restore version: those it recorded). */
+function coveredPerspectives(o: PlannedObject, request: RestoreRequest): Perspective[] {
+  return (PERSPECTIVES_BY_TYPE[o.ref.objectType] ?? []).filter(
+    (p) =>
+      request.options[OPTION_OF[p]] &&
+      (o.snapshot.recordedRelations?.[p] !== undefined || o.snapshot.version.source !== 'pre-restore'),
+  );
+}
 
 async function planRelations(
   o: PlannedObject,
@@ -421,44 +504,19 @@ async function planRelations(
   describer: ObjectDescriber,
   staticIdMap: Record<string, string>,
   warnings: string[],
+  recycleBin: RecycleBinRelations,
 ): Promise<void> {
-  const type = o.ref.objectType;
-  const recorded = o.snapshot.recordedRelations;
-  for (const perspective of PERSPECTIVES_BY_TYPE[type] ?? []) {
-    if (!request.options[OPTION_OF[perspective]]) continue;
-    // A pre-restore version records the relationships the restore touched; others stay as they are.
-    const recordedFacts = recorded?.[perspective];
-    if (!recordedFacts && o.snapshot.version.source === 'pre-restore') continue;
-    const desired =
-      recordedFacts ??
-      (await factsAt(ctx.store, request.tenantId, o.ref.objectId, perspective, o.snapshot.relationsAt));
-    const { live, restoredWithObject } = await currentFacts(
-      o,
-      relations,
-      ctx,
-      request,
-      perspective,
-      desired,
-      warnings,
-    );
-    // From the recycle bin Graph brings back what the object had when deleted; the backup cannot
-    // order a membership change and a deletion between two runs, so those adds stay in the plan
-    // (marked) and end "already in place" when Graph did bring them back.
-    const likely = new Set(restoredWithObject.map(factKey));
-    const { add } = compareFacts(desired, live);
-    const { remove } = compareFacts(desired, [...live, ...restoredWithObject]);
+  for (const perspective of coveredPerspectives(o, request)) {
+    const desired = await desiredFacts(ctx, request, o, perspective);
+    // An object back from the recycle bin brings its relationships at deletion with it: add only
+    // what will not return, remove what returns but was not there at T.
+    const current = o.recycles
+      ? recycleBin.of(o.ref.objectId, perspective)
+      : await currentFacts(o, relations, ctx, request, perspective, desired, warnings);
+    const { add, remove } = compareFacts(desired, current);
     for (const fact of add) {
-      await planFact(
-        fact,
-        'add',
-        o,
-        steps,
-        crossTenant,
-        inRequest,
-        describer,
-        staticIdMap,
-        likely.has(factKey(fact)),
-      );
+      if (recycleBin.returns(fact)) continue;
+      await planFact(fact, 'add', o, steps, crossTenant, inRequest, describer, staticIdMap);
     }
     if (!crossTenant && !request.options.asNew) {
       for (const fact of remove)
@@ -467,10 +525,7 @@ async function planRelations(
   }
 }
 
-/**
- * Live facts; for an object coming back from the recycle bin, none are certain: the backup's
- * relationships at its deletion are what Graph will most likely bring back with it.
- */
+/** The live facts of an object restored in place (none for one created or still deleted). */
 async function currentFacts(
   o: PlannedObject,
   relations: LiveRelations,
@@ -479,31 +534,19 @@ async function currentFacts(
   perspective: Perspective,
   desired: RelationFact[],
   warnings: string[],
-): Promise<{ live: RelationFact[]; restoredWithObject: RelationFact[] }> {
+): Promise<RelationFact[]> {
   const tenantId = request.tenantId;
-  if (o.creates || o.live.state === 'absent') return { live: [], restoredWithObject: [] };
-  if (o.live.state === 'softDeleted') {
-    const record = await ctx.store.getObject(tenantId, o.ref.objectType, o.ref.objectId);
-    if (!record?.deletedAt) return { live: [], restoredWithObject: [] };
-    const justBefore = new Date(Date.parse(record.deletedAt) - 1).toISOString();
-    return {
-      live: [],
-      restoredWithObject: await factsAt(ctx.store, tenantId, o.ref.objectId, perspective, justBefore),
-    };
-  }
+  if (o.creates || o.live.state !== 'live') return [];
   try {
     // Candidates where Graph cannot list the object's memberships directly: as at T and as now.
     const candidates = [
       ...desired,
       ...(await factsAt(ctx.store, tenantId, o.ref.objectId, perspective, ctx.now().toISOString())),
     ];
-    return {
-      live: await relations.facts(o.ref.objectType, o.writeId, perspective, candidates),
-      restoredWithObject: [],
-    };
+    return await relations.facts(o.ref.objectType, o.writeId, perspective, candidates);
   } catch (error) {
     warnings.push(`could not read the live ${perspective} of ${o.displayName}: ${(error as Error).message}`);
-    return { live: [], restoredWithObject: [] };
+    return [];
   }
 }
 
@@ -520,7 +563,6 @@ async function planFact(
   inRequest: Map<string, PlannedObject>,
   describer: ObjectDescriber,
   staticIdMap: Record<string, string>,
-  likelyRestoredWithObject = false,
 ): Promise<void> {
   const source = await describer.describe(fact.sourceId, fact.sourceType);
   const member = await describer.describe(fact.targetId, fact.targetType);
@@ -560,10 +602,7 @@ async function planFact(
     });
   }
   if (mode === 'remove' && fact.assignmentId) details.assignmentId = fact.assignmentId;
-  const expected = {
-    present: mode === 'remove',
-    ...(likelyRestoredWithObject ? { likelyRestoredWithObject: true } : {}),
-  };
+  const expected = { present: mode === 'remove' };
 
   // Can the other end be written to / referred to?
   const skip = (reason: string) =>

@@ -7,7 +7,7 @@ import type { GraphClient } from '../graph/gateway.ts';
 import type { Store, VersionRecord } from '../store/store.ts';
 import { itemPath } from './graph-paths.ts';
 import { type LiveState, readLive, selectQuery, stripAnnotations } from './live-reader.ts';
-import { liveFacts, type Perspective, type RelationFact } from './relationships.ts';
+import { type Perspective, type RelationFact, readLiveLists } from './relationships.ts';
 import type { RestoreStep, StepKind } from './restore-types.ts';
 import { RELATIONSHIPS_KEY } from './snapshot-reader.ts';
 import { normalise } from './values.ts';
@@ -113,13 +113,25 @@ export async function capturePreRestore(input: {
     }
   }
   const lives = await readMany(input.client, toRead);
+  // The relationships the restore touches, of every live target: read together.
+  const listReads = toRead
+    .filter((t) => lives.get(t.objectId)?.state === 'live')
+    .flatMap((t) =>
+      t.perspectives.map((perspective) => ({ type: t.objectType, id: t.objectId, perspective })),
+    );
+  const lists = await readLiveLists(input.client, listReads);
+  const listOf = new Map(listReads.map((r, i) => [`${r.id}|${r.perspective}`, lists[i]]));
   for (const t of toRead) {
     const live = lives.get(t.objectId) ?? { state: 'absent' };
     let content: GraphObject | null = null;
     if (live.state === 'live') {
       const relations: Partial<Record<Perspective, RelationFact[]>> = {};
-      for (const p of t.perspectives)
-        relations[p] = await liveFacts(input.client, t.objectType, t.objectId, p);
+      for (const p of t.perspectives) {
+        const facts = listOf.get(`${t.objectId}|${p}`);
+        // An unreadable list stops the step: the undo record must be complete before a write.
+        if (facts instanceof Error) throw facts;
+        relations[p] = facts ?? [];
+      }
       content = { ...live.object, ...(t.perspectives.length ? { [RELATIONSHIPS_KEY]: relations } : {}) };
     }
     versions.push(version(t, live, content));

@@ -175,16 +175,34 @@ export async function liveFacts(
   return new LiveRelations(client).facts(type, objectId, perspective, candidates);
 }
 
-async function liveFactsDirect(
-  client: GraphClient,
+/** The Graph list holding the facts of `objectId` seen from `perspective`. */
+export function liveListPath(type: ObjectType, objectId: string, perspective: Perspective): string {
+  const base = itemPath(type, objectId);
+  switch (perspective) {
+    case 'memberOf':
+    case 'members':
+    case 'owners':
+      return `${base}/${perspective}?$select=id`;
+    case 'principalRoles':
+      return `${collectionPath('roleAssignment')}?$filter=principalId eq ${quoteFilter(objectId)}`;
+    case 'roleAssignments':
+      return `${collectionPath('roleAssignment')}?$filter=roleDefinitionId eq ${quoteFilter(objectId)}`;
+    case 'principalAppRoles':
+      return `${base}/appRoleAssignments`;
+    case 'appRoleAssignedTo':
+      return `${base}/appRoleAssignedTo`;
+  }
+}
+
+/** Facts from the rows of `liveListPath` (all pages). */
+export function factsFromRows(
   type: ObjectType,
   objectId: string,
   perspective: Perspective,
-): Promise<RelationFact[]> {
-  const base = itemPath(type, objectId);
+  rows: Raw[],
+): RelationFact[] {
   switch (perspective) {
-    case 'memberOf': {
-      const rows = await listAll(client, `${base}/memberOf?$select=id`);
+    case 'memberOf':
       return rows
         .map((r) => ({ r, t: typeFromOData(r['@odata.type']) }))
         .filter(({ t }) => t === 'group' || t === 'administrativeUnit')
@@ -195,10 +213,8 @@ async function liveFactsDirect(
           targetId: objectId,
           targetType: type,
         }));
-    }
     case 'members':
-    case 'owners': {
-      const rows = await listAll(client, `${base}/${perspective}?$select=id`);
+    case 'owners':
       return rows.map((r) => ({
         kind: perspective === 'members' ? ('member' as const) : ('owner' as const),
         sourceId: objectId,
@@ -206,26 +222,23 @@ async function liveFactsDirect(
         targetId: str(r.id),
         targetType: typeFromOData(r['@odata.type']),
       }));
-    }
-    case 'principalRoles': {
-      const rows = await listAll(
-        client,
-        `${collectionPath('roleAssignment')}?$filter=principalId eq ${quoteFilter(objectId)}`,
-      );
+    case 'principalRoles':
+    case 'roleAssignments':
       return rows.map(roleFact);
-    }
-    case 'roleAssignments': {
-      const rows = await listAll(
-        client,
-        `${collectionPath('roleAssignment')}?$filter=roleDefinitionId eq ${quoteFilter(objectId)}`,
-      );
-      return rows.map(roleFact);
-    }
     case 'principalAppRoles':
-      return (await listAll(client, `${base}/appRoleAssignments`)).map(appRoleFact);
     case 'appRoleAssignedTo':
-      return (await listAll(client, `${base}/appRoleAssignedTo`)).map(appRoleFact);
+      return rows.map(appRoleFact);
   }
+}
+
+async function liveFactsDirect(
+  client: GraphClient,
+  type: ObjectType,
+  objectId: string,
+  perspective: Perspective,
+): Promise<RelationFact[]> {
+  const rows = await listAll(client, liveListPath(type, objectId, perspective));
+  return factsFromRows(type, objectId, perspective, rows);
 }
 
 /** Facts to add (at T, not live) and to remove (live, not at T). */
@@ -258,6 +271,36 @@ export class LiveRelations {
       this.cache.set(key, hit);
     }
     return hit;
+  }
+
+  /**
+   * Reads many lists ahead through $batch (20 per request) and keeps the complete answers; a
+   * list with more pages or any other answer is left to `facts` (read alone, with its fallbacks).
+   */
+  async prefetch(reads: Omit<ListRead, 'candidates'>[]): Promise<void> {
+    const todo = reads.filter((r) => !this.cache.has(`${r.type}|${r.id}|${r.perspective}`));
+    if (todo.length < 2) return;
+    let answers: Awaited<ReturnType<GraphClient['batch']>>;
+    try {
+      answers = await this.client.batch(
+        todo.map((r, i) => ({
+          id: String(i),
+          method: 'GET' as const,
+          url: liveListPath(r.type, r.id, r.perspective),
+        })),
+      );
+    } catch {
+      return; // Each list is then read alone by `facts`, which reports its own error.
+    }
+    todo.forEach((r, i) => {
+      const body = answers[i]?.body as { value?: Raw[]; '@odata.nextLink'?: string } | undefined;
+      if (answers[i]?.status === 200 && Array.isArray(body?.value) && !body['@odata.nextLink']) {
+        this.cache.set(
+          `${r.type}|${r.id}|${r.perspective}`,
+          Promise.resolve(factsFromRows(r.type, r.id, r.perspective, body.value)),
+        );
+      }
+    });
   }
 
   async facts(
@@ -294,4 +337,48 @@ export class LiveRelations {
     }
     return out;
   }
+}
+
+export interface ListRead {
+  type: ObjectType;
+  id: string;
+  perspective: Perspective;
+  /** For views Graph may not serve directly (see LiveRelations.facts). */
+  candidates?: RelationFact[];
+}
+
+/**
+ * Many relationship lists at once: one $batch (20 lists per request); a list with more pages,
+ * or one the batch did not answer with 200, is read alone (paging, fallbacks, its own error).
+ */
+export async function readLiveLists(
+  client: GraphClient,
+  reads: ListRead[],
+): Promise<(RelationFact[] | Error)[]> {
+  const answers =
+    reads.length > 1
+      ? await client.batch(
+          reads.map((r, i) => ({
+            id: String(i),
+            method: 'GET' as const,
+            url: liveListPath(r.type, r.id, r.perspective),
+          })),
+        )
+      : [];
+  const relations = new LiveRelations(client);
+  const out: (RelationFact[] | Error)[] = [];
+  for (let i = 0; i < reads.length; i++) {
+    const r = reads[i];
+    const body = answers[i]?.body as { value?: Raw[]; '@odata.nextLink'?: string } | undefined;
+    if (answers[i]?.status === 200 && Array.isArray(body?.value) && !body['@odata.nextLink']) {
+      out.push(factsFromRows(r.type, r.id, r.perspective, body.value));
+      continue;
+    }
+    try {
+      out.push(await relations.facts(r.type, r.id, r.perspective, r.candidates ?? []));
+    } catch (error) {
+      out.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  return out;
 }

@@ -105,6 +105,11 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
 
 export const STEP_KINDS = [
   'restoreFromRecycleBin',
+  /**
+   * After recycle-bin restores: reads back the relationships the object is expected to bring with
+   * it (details.relationships) and adds only those that did not return.
+   */
+  'verifyReturned',
   'create',
   'patch',
   'addMember',
@@ -177,6 +182,11 @@ export interface RestorePlan {
   /** Write permissions the restore app lacks for the steps (named before anyone approves). */
   missingPermissions: string[];
   warnings: string[];
+  /**
+   * Plain statements for approvers that are not warnings, e.g. which relationships an object
+   * brings back from the recycle bin (also in that step's `details.returnsWithObject`).
+   */
+  notes?: string[];
 }
 
 // ---------------------------------------------------------------- result

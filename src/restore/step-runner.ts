@@ -12,6 +12,7 @@ import { collectionPath, directoryObjectRef, itemPath, quoteFilter } from './gra
 import { findCreated, isNotFound, type LiveState, readLive } from './live-reader.ts';
 import { missingPermission } from './permissions.ts';
 import type { RestoreStep, StepKind, StepStatus } from './restore-types.ts';
+import { runReturnedChecks } from './returned-check.ts';
 import { generateTemporaryPassword } from './temporary-password.ts';
 import { remapIds, sameValue } from './values.ts';
 
@@ -184,6 +185,8 @@ export async function runStep(rc: StepRunContext, step: RestoreStep): Promise<St
         return await create(rc, step);
       case 'patch':
         return (await runPatches(rc, [step]))[0];
+      case 'verifyReturned':
+        return (await runGroup(rc, [step]))[0];
       case 'addRoleAssignment':
         return await addRoleAssignment(rc, step);
       case 'removeRoleAssignment':
@@ -227,16 +230,24 @@ async function deleteIgnoringGone(rc: StepRunContext, path: string): Promise<Ste
 }
 
 async function restoreFromRecycleBin(rc: StepRunContext, step: RestoreStep): Promise<StepOutcome> {
-  const { objectType, objectId } = step.target;
+  const { objectId } = step.target;
   try {
     await rc.client.post(`/directory/deletedItems/${encodeURIComponent(objectId)}/restore`);
     return done();
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  const live = await readLive(rc.client, objectType, objectId, []);
-  if (live.state === 'live') return done('already in place');
-  return skipped('object gone: it is no longer in the recycle bin (purged since the preview)');
+  return notInRecycleBin(rc, step);
+}
+
+async function notInRecycleBin(rc: StepRunContext, step: RestoreStep): Promise<StepOutcome> {
+  try {
+    const live = await readLive(rc.client, step.target.objectType, step.target.objectId, []);
+    if (live.state === 'live') return done('already in place');
+    return skipped('object gone: it is no longer in the recycle bin (purged since the preview)');
+  } catch (error) {
+    return fromError(error);
+  }
 }
 
 async function create(rc: StepRunContext, step: RestoreStep): Promise<StepOutcome> {
@@ -371,13 +382,70 @@ async function runPatches(rc: StepRunContext, steps: RestoreStep[]): Promise<Ste
   return outcomes.map((o) => o ?? failed('RESTORE_STEP_ERROR', 'no outcome'));
 }
 
+/**
+ * Recycle-bin restores through $batch. A 404 means the object is no longer in the recycle bin:
+ * back already (a resumed restore repeating its own step: done) or purged since the preview.
+ */
+async function runRecycleRestores(rc: StepRunContext, steps: RestoreStep[]): Promise<StepOutcome[]> {
+  if (steps.length === 1) return [await runStep(rc, steps[0])];
+  const outcomes: (StepOutcome | undefined)[] = steps.map((s) => permissionCheck(rc, s));
+  const sends = steps.map((step, index) => ({ step, index })).filter(({ index }) => !outcomes[index]);
+  if (sends.length > 0) {
+    let answers: BatchResponseItem[];
+    try {
+      answers = await rc.client.batch(
+        sends.map(({ step }) => ({
+          id: step.stepId,
+          method: 'POST' as const,
+          url: `/directory/deletedItems/${encodeURIComponent(step.target.objectId)}/restore`,
+        })),
+      );
+    } catch (error) {
+      const outcome = fromError(error);
+      return steps.map((_, i) => outcomes[i] ?? outcome);
+    }
+    const byId = new Map(answers.map((a) => [a.id, a]));
+    for (const { step, index } of sends) {
+      const a = byId.get(step.stepId);
+      if (!a) outcomes[index] = failed('BatchItemMissing', 'no answer in $batch');
+      else if (a.status >= 200 && a.status < 300) outcomes[index] = done();
+      else if (a.status === 404) outcomes[index] = await notInRecycleBin(rc, step);
+      else {
+        const e = errorOf(a.body);
+        outcomes[index] = failed(e.code, e.message);
+      }
+    }
+  }
+  return outcomes.map((o) => o ?? failed('RESTORE_STEP_ERROR', 'no outcome'));
+}
+
 /** Kinds whose consecutive steps run together (one $batch, one record write). */
-export const GROUPABLE: ReadonlySet<StepKind> = new Set([...BATCHABLE, 'patch']);
+export const GROUPABLE: ReadonlySet<StepKind> = new Set([
+  ...BATCHABLE,
+  'patch',
+  'restoreFromRecycleBin',
+  'verifyReturned',
+]);
 
 /** Runs a group of like steps (see GROUPABLE) or a single step. */
 export async function runGroup(rc: StepRunContext, steps: RestoreStep[]): Promise<StepOutcome[]> {
   const kind = steps[0]?.kind;
   if (kind === 'patch') return runPatches(rc, steps);
+  if (kind === 'restoreFromRecycleBin') return runRecycleRestores(rc, steps);
+  if (kind === 'verifyReturned') {
+    const noPermission = steps.map((s) => permissionCheck(rc, s));
+    const checkable = steps.filter((_, i) => !noPermission[i]);
+    let ran: StepOutcome[];
+    try {
+      ran = checkable.length
+        ? await runReturnedChecks(rc.client, checkable, (adds) => runGroup(rc, adds))
+        : [];
+    } catch (error) {
+      const outcome = fromError(error);
+      return noPermission.map((p) => p ?? outcome);
+    }
+    return noPermission.map((p) => p ?? (ran.shift() as StepOutcome));
+  }
   if (kind && BATCHABLE.has(kind)) return runBatch(rc, steps);
   const out: StepOutcome[] = [];
   for (const step of steps) out.push(await runStep(rc, step));

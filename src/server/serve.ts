@@ -7,11 +7,11 @@ import { startWorker } from '../backup/worker.ts';
 import type { Runtime } from '../cli/cli-deps.ts';
 import { type Config, usesDevTenant } from '../config.ts';
 import { startNotifier } from '../notify/notifier.ts';
+import { startRestorePoller } from '../restore/restore-worker.ts';
 import { openRuntime } from '../runtime.ts';
 import { ensureTenant } from '../settings/tenant-settings.ts';
 import { tabRoutes } from '../tab-api/tab-routes.ts';
 import { createHttpServer, listen, type RestifyServer } from './http-server.ts';
-import { startRestorePoller } from './restore-poller.ts';
 
 export type Role = 'all' | 'web' | 'worker';
 

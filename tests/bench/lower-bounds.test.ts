@@ -152,9 +152,12 @@ describe('scenario bounds', () => {
     expect(bound.requests).toBe(10);
   });
 
-  it('restore of 200 soft-deleted users: 10 batched reads and 10 batched restores', () => {
-    expect(restoreLowerBound(200, 0, GRAPH_PAGING)).toEqual({ requests: 20, reads: 10, writes: 10 });
-    expect(restoreLowerBound(200, 100, GRAPH_PAGING).writes).toBe(15);
+  it('restore of 200 soft-deleted users: batched live reads, restores, read-backs and only the adds needed', () => {
+    expect(restoreLowerBound(200, 0, 0, GRAPH_PAGING)).toEqual({ requests: 20, reads: 10, writes: 10 });
+    expect(restoreLowerBound(200, 200, 0, GRAPH_PAGING)).toEqual({ requests: 30, reads: 20, writes: 10 });
+    // Adds follow the restores they depend on: never in the same batch.
+    expect(restoreLowerBound(200, 200, 100, GRAPH_PAGING).writes).toBe(15);
+    expect(restoreLowerBound(10, 10, 1, GRAPH_PAGING).requests).toBe(4);
   });
 
   it('ratios round to 3 decimals and handle a zero bound', () => {

@@ -126,6 +126,12 @@ beforeAll(async () => {
   T = ctx.now().toISOString();
   await new Promise((r) => setTimeout(r, 20));
 
+  // Membership changes a backup sees before the user is deleted: at deletion rt-soft is in sg1
+  // and sg3 (those return with it from the recycle bin), no longer in m365 (it did at T).
+  await w.delete(`/groups/${id('m365')}/members/${id('soft')}/$ref`);
+  await addMember(w, id('sg3'), id('soft'));
+  await backup(ctx, A, 'incremental');
+
   // Damage.
   await w.delete(`/users/${id('soft')}`);
   await hardDelete(w, '/users', id('hard'));
@@ -154,28 +160,48 @@ afterAll(async () => {
 });
 
 describe('restore against the dev tenant', () => {
-  it('restores a soft-deleted user from the recycle bin with its id and memberships, adding only what is missing', async () => {
+  it('restores a soft-deleted user from the recycle bin with its id, writing only the memberships that do not return with it', async () => {
     const { plan, record, outcome } = await planAndExecute(
       ctx,
       request(A, [{ objectType: 'user', objectId: id('soft') }], T),
     );
-    expect(kinds(plan)).toEqual(['restoreFromRecycleBin', 'addMember', 'addMember']);
-    // Graph brings the memberships back with the user: the plan marks them, and they end as
-    // "already in place" (checked, not written twice).
-    expect(
-      plan.steps
-        .filter((s) => s.kind === 'addMember')
-        .every((s) => s.expected.likelyRestoredWithObject === true),
-    ).toBe(true);
-    expect(outcome('addMember')).toEqual([
-      expect.objectContaining({ status: 'done', reason: 'already in place' }),
-      expect.objectContaining({ status: 'done', reason: 'already in place' }),
+    // Graph brings back what the user had when deleted (sg1, sg3): the plan adds none of it (sg1
+    // is read back once after the restore), adds m365 (left before the deletion) and removes sg3
+    // (joined after T).
+    expect(kinds(plan)).toEqual(['restoreFromRecycleBin', 'verifyReturned', 'addMember', 'removeMember']);
+    const recycle = plan.steps[0];
+    expect(recycle.details.returnsWithObject).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          perspective: 'memberOf',
+          objectId: id('sg1'),
+          displayName: 'Restore Test rt-sg1',
+        }),
+        expect.objectContaining({
+          perspective: 'memberOf',
+          objectId: id('sg3'),
+          displayName: 'Restore Test rt-sg3',
+        }),
+      ]),
+    );
+    expect(recycle.details.returnsWithObject).toHaveLength(2);
+    expect(plan.steps[1].details.relationships).toEqual([
+      expect.objectContaining({ kind: 'member', sourceId: id('sg1'), targetId: id('soft') }),
     ]);
+    expect(plan.steps[2].target.objectId).toBe(id('m365'));
+    expect(plan.steps[3].target.objectId).toBe(id('sg3'));
+    expect(plan.notes?.join(' ')).toContain('member of Restore Test rt-sg1');
+    expect(outcome('verifyReturned')).toEqual([
+      expect.objectContaining({ status: 'done', reason: 'all 1 returned with the object' }),
+    ]);
+    expect(outcome('addMember')).toEqual([{ status: 'done', at: expect.any(String) }]);
+    expect(outcome('removeMember')).toEqual([{ status: 'done', at: expect.any(String) }]);
     expect(record.status).toBe('succeeded');
     const live = await user(id('soft'));
     expect(live.id).toBe(id('soft'));
     expect(await memberIds(w, id('sg1'))).toContain(id('soft'));
     expect(await memberIds(w, id('m365'))).toContain(id('soft'));
+    expect(await memberIds(w, id('sg3'))).not.toContain(id('soft'));
   });
 
   it('re-creates a hard-deleted user with memberships and role assignments remapped to the new id', async () => {

@@ -30,13 +30,9 @@ export async function backup(
   ctx: AppContext,
   tenantId: string,
   kind: 'full' | 'incremental' = 'incremental',
+  types: ObjectType[] = RESTORE_TEST_TYPES,
 ) {
-  const run = await runBackupNow(
-    ctx,
-    tenantId,
-    { kind, trigger: 'manual', types: RESTORE_TEST_TYPES },
-    { pollMs: 50 },
-  );
+  const run = await runBackupNow(ctx, tenantId, { kind, trigger: 'manual', types }, { pollMs: 50 });
   expect(['succeeded', 'partial'], `backup ${run.runId}: ${JSON.stringify(run.errors)}`).toContain(
     run.status,
   );

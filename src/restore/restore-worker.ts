@@ -1,7 +1,7 @@
 // The restore worker's loop: polls for approved restores (and running ones whose worker died)
 // and runs them through the restore engine, one pass at a time; wakes early on 'restore.updated'.
 import type { AppContext } from '../app-context.ts';
-import { runRestoreWorkerOnce } from '../restore/executor.ts';
+import { runRestoreWorkerOnce } from './executor.ts';
 
 export interface RestorePoller {
   stop(): Promise<void>;
