@@ -200,9 +200,12 @@ export function summarizePlan(plan: RestorePlan): {
   more: string;
   warning: string;
 } {
-  const steps = plan.steps.map((s) => ({
-    text: `${stepLabel(s.kind)} — ${s.target.displayName}${s.skipReason ? ` (skipped: ${s.skipReason})` : ''}`,
-  }));
+  const steps = [
+    ...(plan.notes ?? []).map((text) => ({ text })),
+    ...plan.steps.map((s) => ({
+      text: `${stepLabel(s.kind)} — ${s.target.displayName}${s.skipReason ? ` (skipped: ${s.skipReason})` : ''}`,
+    })),
+  ];
   const writes = plan.steps.filter((s) => s.kind !== 'skip' && s.kind !== 'reportOnly').length;
   const warnings = [...plan.warnings];
   if (plan.missingPermissions.length)
@@ -232,6 +235,7 @@ export function stepLabel(kind: string): string {
     addAppRoleAssignment: 'Assign app role',
     removeAppRoleAssignment: 'Remove app role',
     addAuMember: 'Add to administrative unit',
+    verifyReturned: 'Check what returned with',
     delete: 'Delete',
     reportOnly: 'Report only',
     skip: 'Skip',

@@ -91,6 +91,7 @@ export const STEP_LABELS: Record<string, string> = {
   addAppRoleAssignment: 'Add app role assignment',
   removeAppRoleAssignment: 'Remove app role assignment',
   addAuMember: 'Add to administrative unit',
+  verifyReturned: 'Check what returned with the object; add what is missing',
   delete: 'Delete',
   reportOnly: 'Report only',
   skip: 'Skipped',

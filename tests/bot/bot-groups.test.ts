@@ -162,6 +162,14 @@ describe('restore group', () => {
     await w.backup();
     const [card] = await w.say(w.users.admin1, `restore group ${unified.displayName.toUpperCase()}`);
     expect(cardText(card)).toMatch(/deleted, in the recycle bin/);
+    const preview = await w.click(w.users.admin1, 'restore.preview', {
+      tenantId: w.tenantId,
+      objectType: 'group',
+      objectId: unified.id,
+    });
+    // The preview says what returns with the object instead of listing it as writes.
+    expect(cardText(preview)).toMatch(/comes back from the recycle bin with what it had when deleted/);
+    expect(cardText(preview)).toMatch(/Restore from the recycle bin — /);
     const { record } = await restoreThroughApproval(unified.id);
     expect(record?.status).toBe('succeeded');
     expect(ops().get('group', unified.id).state).toBe('active');

@@ -129,6 +129,8 @@ export interface Plan {
   request: { options: RestoreOptions };
   missingPermissions: string[];
   warnings: string[];
+  /** What the restore will do without a step of its own (e.g. memberships that return with a recycle-bin restore). */
+  notes?: string[];
 }
 
 export type RestoreStatus =

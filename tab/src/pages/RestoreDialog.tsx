@@ -219,6 +219,11 @@ export function RestoreDialog(props: {
                   Preview
                 </Text>
                 <DomainMappingPreview plan={plan} targets={targets} />
+                {(plan.notes ?? []).map((n) => (
+                  <MessageBar key={n} intent="info">
+                    <MessageBarBody>{n}</MessageBarBody>
+                  </MessageBar>
+                ))}
                 {plan.warnings.map((w) => (
                   <MessageBar key={w} intent="warning">
                     <MessageBarBody>{w}</MessageBarBody>
