@@ -66,6 +66,29 @@ export const QUICK: BenchSizes = {
   botRequests: 30,
 };
 
+/**
+ * The full run's tenant scaled by `factor` (0 < factor ≤ 1, `--scale`): a middle-sized run for
+ * profiling, minutes instead of half an hour. Group sizes stay (a large group is still large).
+ */
+export function scaledSizes(factor: number): BenchSizes {
+  if (!(factor > 0 && factor <= 1)) throw new Error(`--scale must be in (0, 1] (got ${factor})`);
+  const t = FULL.tenant;
+  const n = (v: number) => Math.max(1, Math.round(v * factor));
+  return {
+    ...FULL,
+    tenant: {
+      ...t,
+      users: n(t.users),
+      groups: n(t.groups),
+      largeGroupSize: Math.min(t.largeGroupSize, n(t.users) / 2),
+      applications: n(t.applications),
+      devices: n(t.devices),
+      administrativeUnits: n(t.administrativeUnits),
+      signIns: n(t.signIns),
+    },
+  };
+}
+
 /** Injected on every Graph request of every scenario (issue 8). */
 export const LATENCY: LatencyModel = { perRequestMs: 120, perObjectMs: 0.4 };
 

@@ -1,26 +1,44 @@
 // Peak resident set size of this process while a scenario runs (sampled; plus the kernel's
-// own high-water mark when the scenario is the first large thing the process does).
+// own high-water mark when the scenario is the first large thing the process does), with what
+// the process held at that peak: V8's heap and the memory outside it (SQLite's page cache,
+// Buffers), so a regression says where it lives.
 
 export interface RssSampler {
   /** RSS (MB) when sampling started: the harness, the runtime and loaded modules. */
   readonly startMb: number;
   /** Stops sampling; returns the peak in MB seen since start. */
   stop(): number;
+  /** At the peak: when (ms after start), V8 heap used and memory outside the heap (MB). */
+  atPeak(): { peakAtMs: number; heapUsedMb: number; externalMb: number };
 }
 
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
 export function sampleRss(intervalMs = 25): RssSampler {
-  let peak = process.memoryUsage.rss();
-  const startMb = Math.round((peak / 1024 / 1024) * 10) / 10;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, intervalMs);
+  const started = performance.now();
+  let peak = process.memoryUsage();
+  let peakAt = started;
+  const startMb = mb(peak.rss);
+  const sample = () => {
+    const m = process.memoryUsage();
+    if (m.rss > peak.rss) {
+      peak = m;
+      peakAt = performance.now();
+    }
+  };
+  const timer = setInterval(sample, intervalMs);
   timer.unref();
   return {
     startMb,
     stop() {
       clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage.rss());
-      return Math.round((peak / 1024 / 1024) * 10) / 10;
+      sample();
+      return mb(peak.rss);
     },
+    atPeak: () => ({
+      peakAtMs: Math.round(peakAt - started),
+      heapUsedMb: mb(peak.heapUsed),
+      externalMb: mb(peak.external),
+    }),
   };
 }

@@ -72,6 +72,7 @@ export const fullBackupScenario: Scenario = {
       objectsPerSecond: Math.round(objects / (ms / 1000)),
       peakRssMb,
       rssAtStartMb: rss.startMb,
+      ...rss.atPeak(),
       storeBytes: storeBytes(ctx.dataDir),
       storeBytesPerObject: objects ? Math.round(storeBytes(ctx.dataDir) / objects) : null,
       tenant: { objects: counts.objects, deltaLinks: counts.deltaLinks },

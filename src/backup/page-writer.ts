@@ -1,6 +1,11 @@
 // Turns a collected page into one store commit: a version only where the canonical hash
 // changed, a tombstone for each deletion, edges opened and closed with validity intervals.
 // Deterministic ids and hash comparison make a replayed page write nothing twice.
+// Two kinds of replay need more than that:
+// - a store whose failed commit may leave part of a page (Cosmos DB) can hold a version the
+//   object record does not name yet: the next run reuses it rather than writing it again;
+// - a page replayed within the same run (a resumed run, a restarted full listing) meets objects
+//   this run already wrote: they count as the created/changed/deleted they were, not unchanged.
 import { emptyCounts, type GraphObject, type ObjectType, type TypeCounts } from '../domain.ts';
 import type { GraphClient } from '../graph/gateway.ts';
 import type { EdgeRecord, ObjectRecord, PageCommit, Store, VersionRecord } from '../store/store.ts';
@@ -29,6 +34,32 @@ function bump(counts: CountsByType, type: ObjectType, field: keyof TypeCounts, b
   const c = counts[type] ?? emptyCounts();
   c[field] += by;
   counts[type] = c;
+}
+
+/**
+ * Objects each stream execution wrote or counted as written (one writer context lives for one
+ * execution of a stream). Only those: an object this run did not write never needs the check.
+ */
+const metBy = new WeakMap<WriterContext, Set<string>>();
+
+function metSet(w: WriterContext): Set<string> {
+  let met = metBy.get(w);
+  if (!met) {
+    met = new Set();
+    metBy.set(w, met);
+  }
+  return met;
+}
+
+/**
+ * The count an object meeting its stored state gets: 'unchanged', unless this run wrote that
+ * state (a replayed page, after a takeover) and this execution has not met the object yet: then
+ * what the write was, as an uninterrupted run would have counted it.
+ */
+function replayCount(w: WriterContext, rec: ObjectRecord, firstMeeting: boolean): keyof TypeCounts {
+  if (!firstMeeting || rec.lastChangedAt < w.capturedAt) return 'unchanged';
+  if (rec.deleted) return 'deleted';
+  return rec.firstSeenAt >= w.capturedAt ? 'created' : 'changed';
 }
 
 /** Later than both the run's capture instant and the object's last change (keeps version order). */
@@ -124,15 +155,20 @@ export async function buildCommit(w: WriterContext, page: CollectedPage): Promis
     .map((c) => c.id);
   const lookedUp = await lookupDeletions(w.client, lookupIds);
 
+  const met = metSet(w);
   for (const change of page.changes) {
     const key = keyOf(change.type, change.id);
     const rec = records.get(key) ?? existing.get(key);
+    const firstMeeting = !met.has(key);
     if (change.deleted) {
       if (!change.reconciled) bump(counts, change.type, 'seen');
       if (!rec || rec.deleted) {
-        if (!change.reconciled) bump(counts, change.type, 'unchanged');
+        const count = rec ? replayCount(w, rec, firstMeeting) : 'unchanged';
+        if (count !== 'unchanged') met.add(key);
+        if (count !== 'unchanged' || !change.reconciled) bump(counts, change.type, count);
         continue;
       }
+      met.add(key);
       const kind = !TYPE_SPECS[change.type].softDelete
         ? 'hard'
         : change.deleted === 'lookup'
@@ -179,9 +215,12 @@ export async function buildCommit(w: WriterContext, page: CollectedPage): Promis
     const content = canonicalize(change.type, raw);
     const hash = contentHash(content);
     if (rec && !rec.deleted && rec.latestHash === hash) {
-      bump(counts, change.type, 'unchanged');
+      const count = replayCount(w, rec, firstMeeting);
+      if (count !== 'unchanged') met.add(key);
+      bump(counts, change.type, count);
       continue;
     }
+    met.add(key);
     const capturedAt = nextCapturedAt(w, rec);
     const version: VersionRecord = {
       tenantId: w.tenantId,
@@ -203,15 +242,70 @@ export async function buildCommit(w: WriterContext, page: CollectedPage): Promis
 
   const edges = await applyEdges(w, page.edges, deletedSources);
   for (const f of page.failed ?? []) bump(counts, f.type, 'failed');
+  const kept = w.store.commitsMayBePartial
+    ? await reuseLeftVersions(w, versions, records, existing)
+    : versions;
   return {
     commit: {
-      versions,
+      versions: kept,
       objects: [...records.values()],
       edgesAdded: edges.added,
       edgesRemoved: edges.removed,
     },
     counts,
   };
+}
+
+/** Stored versions read at once when looking for versions a failed commit left behind. */
+const LEFT_VERSION_READS = 8;
+
+/**
+ * A failed commit on a non-transactional store may have written a version and not the object
+ * record naming it. When the object's newest stored backup version is newer than its record and
+ * has the hash about to be written, that version is the one: reuse it (the record now names it)
+ * instead of writing the same content a second time under a new capture time.
+ */
+async function reuseLeftVersions(
+  w: WriterContext,
+  versions: VersionRecord[],
+  records: Map<string, ObjectRecord>,
+  existing: Map<string, ObjectRecord>,
+): Promise<VersionRecord[]> {
+  const first = new Map<string, VersionRecord>();
+  for (const v of versions) {
+    const key = `${v.objectType}|${v.objectId}`;
+    if (!first.has(key)) first.set(key, v);
+  }
+  const candidates = [...first.entries()];
+  const replaced = new Map<VersionRecord, VersionRecord>();
+  for (let i = 0; i < candidates.length; i += LEFT_VERSION_READS) {
+    await Promise.all(
+      candidates.slice(i, i + LEFT_VERSION_READS).map(async ([key, v]) => {
+        const stored = (await w.store.listVersions(w.tenantId, v.objectId, 5)).find(
+          (s) => s.source === 'backup' && s.objectType === v.objectType,
+        );
+        const known = existing.get(key)?.lastChangedAt ?? '';
+        if (!stored || stored.hash !== v.hash || stored.versionId === v.versionId) return;
+        if (stored.capturedAt <= known) return;
+        replaced.set(v, stored);
+      }),
+    );
+  }
+  if (replaced.size === 0) return versions;
+  for (const [v, stored] of replaced) {
+    const key = `${v.objectType}|${v.objectId}`;
+    const rec = records.get(key);
+    if (!rec || rec.latestVersionId !== v.versionId) continue;
+    const next: ObjectRecord = {
+      ...rec,
+      latestVersionId: stored.versionId,
+      lastChangedAt: stored.capturedAt,
+      firstSeenAt: existing.has(key) ? rec.firstSeenAt : stored.capturedAt,
+    };
+    if (next.deleted) next.deletedAt = stored.capturedAt;
+    records.set(key, next);
+  }
+  return versions.filter((v) => !replaced.has(v));
 }
 
 async function loadExisting(w: WriterContext, changes: ObjectChange[]): Promise<Map<string, ObjectRecord>> {
@@ -229,6 +323,9 @@ async function loadExisting(w: WriterContext, changes: ObjectChange[]): Promise<
   return out;
 }
 
+/** Patches naming more targets than this look them up one by one (see applyEdges). */
+const TARGET_LOOKUP_MIN = 100;
+
 interface EdgeDelta {
   added: EdgeRecord[];
   removed: { edgeId: string; removedAt: string }[];
@@ -245,15 +342,39 @@ async function applyEdges(
   const removed = new Map<string, string>();
   const at = w.capturedAt;
 
+  // A large patch (a slice of a 50,000-member group's listing: 50 pages of 1,000) looks up only
+  // the targets it names: loading the group's whole alive set for every slice reads and holds it
+  // 50 times over. Targets looked up so far per source|kind; a whole load later keeps their state.
+  const checked = new Map<string, Set<string>>();
+  const complete = new Set<string>();
   const load = async (sourceId: string, kind: EdgeChange['kind']) => {
     const k = `${sourceId}|${kind}`;
     let m = alive.get(k);
-    if (!m) {
-      m = new Map();
+    if (!m || !complete.has(k)) {
+      const seen = checked.get(k);
+      m ??= new Map();
       for (const e of await w.store.listEdges(w.tenantId, { sourceId, kind })) {
-        m.set(edgeKey(e.targetId, discriminatorOf(e)), e);
+        if (!seen?.has(e.targetId)) m.set(edgeKey(e.targetId, discriminatorOf(e)), e);
       }
       alive.set(k, m);
+      complete.add(k);
+    }
+    return m;
+  };
+  const loadTargets = async (change: EdgeChange) => {
+    const k = `${change.sourceId}|${change.kind}`;
+    if (change.targets.length <= TARGET_LOOKUP_MIN || complete.has(k))
+      return load(change.sourceId, change.kind);
+    const m = alive.get(k) ?? new Map<string, EdgeRecord>();
+    alive.set(k, m);
+    const seen = checked.get(k) ?? new Set<string>();
+    checked.set(k, seen);
+    for (const t of change.targets) {
+      if (seen.has(t.targetId)) continue;
+      seen.add(t.targetId);
+      const query = { sourceId: change.sourceId, kind: change.kind, targetId: t.targetId };
+      for (const e of await w.store.listEdges(w.tenantId, query))
+        m.set(edgeKey(e.targetId, discriminatorOf(e)), e);
     }
     return m;
   };
@@ -291,7 +412,8 @@ async function applyEdges(
   };
 
   for (const change of changes) {
-    const m = await load(change.sourceId, change.kind);
+    const m =
+      change.mode === 'replace' ? await load(change.sourceId, change.kind) : await loadTargets(change);
     if (change.mode === 'replace') {
       const wanted = new Map(change.targets.map((t) => [edgeKey(t.targetId, t.discriminator), t]));
       for (const key of [...m.keys()]) if (!wanted.has(key)) close(m, key);

@@ -11,9 +11,10 @@ import { scopedTypes } from '../settings/tenant-settings.ts';
 import type { RunRecord, SyncState } from '../store/store.ts';
 import type { StreamCursor } from './collectors/collector.ts';
 import { collectorFor } from './collectors/index.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 import { buildCommit, type CountsByType } from './page-writer.ts';
 import { readAhead } from './read-ahead.ts';
-import { isConsentError, isStoreError, toRunError } from './run-errors.ts';
+import { isFatalRunError, toRunError } from './run-errors.ts';
 import { LeaseLostError, RunHandle } from './run-handle.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { streamClient } from './stream-client.ts';
@@ -89,6 +90,7 @@ export async function executeRun(
 ): Promise<RunRecord> {
   const { store } = ctx;
   const tenantId = claimed.tenantId;
+  boundHeapGrowth();
   const handle = new RunHandle(store, claimed, options.workerId, options.leaseMs, ctx.now);
   handle.startRenewing();
   const capturedAt = claimed.startedAt ?? ctx.now().toISOString();
@@ -143,7 +145,7 @@ export async function executeRun(
           fatal ??= consentRevoked(tenantId, err, at);
           return;
         }
-        if (isStoreError(err) || isConsentError(err)) {
+        if (isFatalRunError(err)) {
           fatal ??= runError;
           return;
         }
@@ -280,34 +282,46 @@ async function runType(
     start,
     previous: { deltaLink: previous.deltaLink, watermark: previous.watermark },
   });
+  // A stream resumed mid-round that cannot continue from its cursor (a full listing, whose
+  // reconciliation needs every id of the round) starts over: its counts start over too, and the
+  // writer counts what this run wrote before as it was, so they equal an uninterrupted run's.
+  // Deletions stay: objects tombstoned before the restart are not listed again.
+  let recount = Object.keys(start).length > 0 && !start.done && (start.fullSync || !start.nextLink);
   for await (const page of readAhead(pages, READ_AHEAD_PAGES)) {
     if (shared.stopped()) return;
-    const committed = await shared.writer.run(async () => {
+    // Built one page at a time (the run's writer), committed through the run's handle: while
+    // one stream's page is being committed (on the store's writer thread, for SQLite), the
+    // next stream's page is built. A stream's next page is built only after its own commit.
+    const built = await shared.writer.run(async () => {
       if (shared.stopped()) return undefined;
-      const built = await buildCommit(writer, page);
-      const at = ctx.now().toISOString();
-      const { requests, throttled } = shared.client.stats;
-      const stored = await handle.commit(built.commit, (r) => {
-        addCounts(r.counts, built.counts);
-        if (!r.counts[type]) r.counts[type] = emptyCounts();
-        r.checkpoint[type] = page.cursor;
-        r.graphRequests += requests - shared.counted.requests;
-        r.throttled += throttled - shared.counted.throttled;
-        pushErrors(
-          r,
-          (page.failed ?? []).map((f) => ({
-            objectType: f.type,
-            code: f.code,
-            message: f.message,
-            ...(f.requestId ? { requestId: f.requestId } : {}),
-            at,
-          })),
-        );
-        return r;
-      });
-      shared.counted = { requests, throttled };
-      return stored;
+      return buildCommit(writer, page);
     });
+    if (!built || shared.stopped()) return;
+    const at = ctx.now().toISOString();
+    let counted = shared.counted;
+    const committed = await handle.commit(built.commit, (r) => {
+      // Requests up to this commit (commits are one at a time: no other stream's in between).
+      counted = { requests: shared.client.stats.requests, throttled: shared.client.stats.throttled };
+      if (recount) r.counts[type] = { ...emptyCounts(), deleted: r.counts[type]?.deleted ?? 0 };
+      addCounts(r.counts, built.counts);
+      if (!r.counts[type]) r.counts[type] = emptyCounts();
+      r.checkpoint[type] = page.cursor;
+      r.graphRequests += counted.requests - shared.counted.requests;
+      r.throttled += counted.throttled - shared.counted.throttled;
+      pushErrors(
+        r,
+        (page.failed ?? []).map((f) => ({
+          objectType: f.type,
+          code: f.code,
+          message: f.message,
+          ...(f.requestId ? { requestId: f.requestId } : {}),
+          at,
+        })),
+      );
+      return r;
+    });
+    shared.counted = counted;
+    recount = false;
     if (!committed) return;
     ctx.events.emit('run.progress', {
       tenantId: run.tenantId,

@@ -7,13 +7,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ObjectType, RunStatus } from '../domain.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
+import { SqliteCommitThread } from './sqlite-commit-thread.ts';
 import { guardSqlite } from './sqlite-errors.ts';
-import {
-  DEFAULT_SEARCH_TUNING,
-  keyPrefixesOf,
-  listObjectsSql,
-  type SearchTuning,
-} from './sqlite-object-query.ts';
+import { DEFAULT_SEARCH_TUNING, listObjectsSql, type SearchTuning } from './sqlite-object-query.ts';
+import { type NormalizedPage, type SqlAccess, writePage, writeRun } from './sqlite-page-commit.ts';
 import { migrate } from './sqlite-schema.ts';
 import {
   type AuditEntry,
@@ -46,8 +43,6 @@ import {
   normalizeVersion,
   positionNumber,
   positionString,
-  searchKeysOfText,
-  searchTextOf,
   toIso,
 } from './store-values.ts';
 
@@ -61,7 +56,16 @@ export interface SqliteStoreOptions {
   now?: () => Date;
   /** Search plan thresholds (tests force each plan with small values). */
   searchTuning?: Partial<SearchTuning>;
+  /**
+   * Where backup pages are committed: on a writer thread (sqlite-commit-thread.ts) so commits
+   * overlap Graph reads, or on this connection. 'auto' (default) moves to the thread once this
+   * store has committed COMMIT_THREAD_AFTER_ROWS rows: a backup's pages, not a test's few.
+   */
+  commitThread?: 'auto' | 'always' | 'never';
 }
+
+/** Rows (versions, objects, edges) committed before 'auto' starts the writer thread. */
+export const COMMIT_THREAD_AFTER_ROWS = 10_000;
 
 /** The default file name under DATA_DIR. */
 export const SQLITE_FILE_NAME = 'entra-backup.db';
@@ -90,6 +94,9 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly now: () => Date;
   private readonly tuning: SearchTuning;
+  private thread: SqliteCommitThread | undefined;
+  private rowsCommitted = 0;
+  private access: SqlAccess | undefined;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.file = path.resolve(options.file);
@@ -132,6 +139,11 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    const thread = this.thread;
+    this.thread = undefined;
+    this.rowsCommitted = 0;
+    await thread?.close();
+    this.access = undefined;
     this.statements.clear();
     this.db?.close();
     this.db = undefined;
@@ -167,6 +179,33 @@ export class SqliteStore implements Store {
 
   private exec(sql: string, params: Params): Database.RunResult {
     return this.stmt(sql).run(params);
+  }
+
+  /** Whether backup pages now go to the writer thread (observability, tests). */
+  get commitsOnThread(): boolean {
+    return this.thread?.alive === true;
+  }
+
+  /** The page-commit SQL's view of this connection (sqlite-page-commit.ts). */
+  private sql(): SqlAccess {
+    this.access ??= { get: (sql, p) => this.get(sql, p), exec: (sql, p) => this.exec(sql, p) };
+    return this.access;
+  }
+
+  /** The writer thread for this commit, started when due; undefined: commit on this connection. */
+  private commitThreadFor(page: NormalizedPage): SqliteCommitThread | undefined {
+    if (this.thread) return this.thread.alive ? this.thread : undefined;
+    const mode = this.options.commitThread ?? 'auto';
+    if (mode === 'never') return undefined;
+    this.rowsCommitted += page.versions.length + page.objects.length + page.edgesAdded.length;
+    if (mode === 'auto' && this.rowsCommitted < COMMIT_THREAD_AFTER_ROWS) return undefined;
+    this.conn(); // not open: fail here, as a commit on this connection would
+    this.thread = new SqliteCommitThread({
+      file: this.file,
+      busyTimeoutMs: this.options.busyTimeoutMs ?? 5000,
+      maxPageCount: this.options.maxPageCount,
+    });
+    return this.thread;
   }
 
   /** Maps environment faults to StoreUnavailableError. */
@@ -339,118 +378,26 @@ export class SqliteStore implements Store {
   // ------------------------------------------------------------ backup pages and history
 
   async commitPage(tenantId: string, page: PageCommit): Promise<RunRecord | undefined> {
-    const versions = page.versions.map((v) => normalizeVersion(assertTenant(tenantId, v, 'version')));
-    const objects = page.objects.map((o) => normalizeObject(assertTenant(tenantId, o, 'object')));
-    const edges = page.edgesAdded.map((e) => normalizeEdge(assertTenant(tenantId, e, 'edge')));
-    const removed = page.edgesRemoved.map((r) => ({
-      edgeId: r.edgeId,
-      removedAt: toIso(r.removedAt, 'removedAt'),
-    }));
-    const run = page.run ? normalizeRun(assertTenant(tenantId, page.run, 'run')) : undefined;
-    const etag = randomUUID();
-
-    this.write(() => {
-      for (const v of versions) {
-        this.exec(
-          `INSERT INTO versions (tenant_id, object_id, version_id, object_type, captured_at, doc)
-           VALUES (@tenantId, @objectId, @versionId, @objectType, @capturedAt, @doc)
-           ON CONFLICT DO NOTHING`,
-          {
-            tenantId,
-            objectId: v.objectId,
-            versionId: v.versionId,
-            objectType: v.objectType,
-            capturedAt: v.capturedAt,
-            doc: JSON.stringify(v),
-          },
-        );
-      }
-      for (const o of objects) this.upsertObject(tenantId, o);
-      for (const e of edges) {
-        const { removedAt, ...doc } = e;
-        this.exec(
-          `INSERT INTO edges (tenant_id, edge_id, source_id, kind, target_id, added_at, removed_at, doc)
-           VALUES (@tenantId, @edgeId, @sourceId, @kind, @targetId, @addedAt, @removedAt, @doc)
-           ON CONFLICT DO NOTHING`,
-          {
-            tenantId,
-            edgeId: e.edgeId,
-            sourceId: e.sourceId,
-            kind: e.kind,
-            targetId: e.targetId,
-            addedAt: e.addedAt,
-            removedAt,
-            doc: JSON.stringify(doc),
-          },
-        );
-      }
-      for (const r of removed) {
-        this.exec(
-          `UPDATE edges SET removed_at = @removedAt
-           WHERE tenant_id = @tenantId AND edge_id = @edgeId AND (removed_at IS NULL OR removed_at > @removedAt)`,
-          { tenantId, ...r },
-        );
-      }
-      if (run) this.writeRun(run, etag, page.run?.etag);
-    });
-    return run ? { ...run, etag } : undefined;
-  }
-
-  private upsertObject(tenantId: string, o: ObjectRecord): void {
-    const searchText = searchTextOf(o);
-    const existing = this.get(
-      'SELECT id, search_text FROM objects WHERE tenant_id = @tenantId AND object_type = @objectType AND object_id = @objectId',
-      { tenantId, objectType: o.objectType, objectId: o.objectId },
-    );
-    const values = {
-      tenantId,
-      objectType: o.objectType,
-      objectId: o.objectId,
-      nameLower: (o.displayName ?? '').toLowerCase(),
-      deleted: o.deleted ? 1 : 0,
-      lastChangedAt: o.lastChangedAt,
-      searchText,
-      doc: JSON.stringify(o),
+    const normalized: NormalizedPage = {
+      versions: page.versions.map((v) => normalizeVersion(assertTenant(tenantId, v, 'version'))),
+      objects: page.objects.map((o) => normalizeObject(assertTenant(tenantId, o, 'object'))),
+      edgesAdded: page.edgesAdded.map((e) => normalizeEdge(assertTenant(tenantId, e, 'edge'))),
+      edgesRemoved: page.edgesRemoved.map((r) => ({
+        edgeId: r.edgeId,
+        removedAt: toIso(r.removedAt, 'removedAt'),
+      })),
+      ...(page.run
+        ? {
+            run: normalizeRun(assertTenant(tenantId, page.run, 'run')),
+            ...(page.run.etag === undefined ? {} : { runIfMatch: page.run.etag }),
+          }
+        : {}),
     };
-    if (!existing) {
-      const r = this.exec(
-        `INSERT INTO objects (tenant_id, object_type, object_id, name_lower, deleted, last_changed_at, search_text, doc)
-         VALUES (@tenantId, @objectType, @objectId, @nameLower, @deleted, @lastChangedAt, @searchText, @doc)`,
-        values,
-      );
-      this.exec('INSERT INTO object_search (rowid, text) VALUES (@id, @text)', {
-        id: r.lastInsertRowid,
-        text: searchText,
-      });
-      this.writeKeys(tenantId, Number(r.lastInsertRowid), o);
-      return;
-    }
-    this.exec(
-      `UPDATE objects SET name_lower = @nameLower, deleted = @deleted, last_changed_at = @lastChangedAt,
-         search_text = @searchText, doc = @doc WHERE id = @id AND tenant_id = @tenantId`,
-      { ...values, id: existing.id },
-    );
-    if (existing.search_text !== searchText) {
-      this.exec('UPDATE object_search SET text = @text WHERE rowid = @id', {
-        id: existing.id,
-        text: searchText,
-      });
-      this.exec('DELETE FROM object_keys WHERE id = @id AND tenant_id = @tenantId', {
-        id: existing.id,
-        tenantId,
-      });
-      this.writeKeys(tenantId, Number(existing.id), o);
-    }
-  }
-
-  private writeKeys(tenantId: string, id: number, o: ObjectRecord): void {
-    for (const key of keyPrefixesOf(searchKeysOfText(o))) {
-      this.exec('INSERT OR IGNORE INTO object_keys (tenant_id, key, id) VALUES (@tenantId, @key, @id)', {
-        tenantId,
-        key,
-        id,
-      });
-    }
+    const etag = randomUUID();
+    const thread = this.commitThreadFor(normalized);
+    if (thread) await thread.commit(tenantId, normalized, etag);
+    else this.write(() => writePage(this.sql(), tenantId, normalized, etag));
+    return normalized.run ? { ...normalized.run, etag } : undefined;
   }
 
   async listVersions(tenantId: string, objectId: string, limit?: number): Promise<VersionRecord[]> {
@@ -536,7 +483,9 @@ export class SqliteStore implements Store {
     const where = ['tenant_id = @tenantId'];
     const params: Params = { tenantId };
     if (query.sourceId !== undefined) {
-      where.push('source_id = @sourceId');
+      // With a target too, walk the target's edges (a user's few memberships), not the source's
+      // (a group's 50,000 members): `+` keeps SQLite off the source index.
+      where.push(query.targetId !== undefined ? '+source_id = @sourceId' : 'source_id = @sourceId');
       params.sourceId = query.sourceId;
     }
     if (query.targetId !== undefined) {
@@ -586,39 +535,6 @@ export class SqliteStore implements Store {
 
   // ------------------------------------------------------------ runs
 
-  private writeRun(run: RunRecord, etag: string, ifMatch: string | undefined): void {
-    const values = {
-      tenantId: run.tenantId,
-      runId: run.runId,
-      status: run.status,
-      createdAt: run.createdAt,
-      dueAt: run.dueAt,
-      leaseExpiresAt: run.lease?.expiresAt ?? null,
-      doc: JSON.stringify(withoutEtag(run)),
-      etag,
-    };
-    if (ifMatch === undefined) {
-      this.exec(
-        `INSERT INTO runs (tenant_id, run_id, status, created_at, due_at, lease_expires_at, doc, etag)
-         VALUES (@tenantId, @runId, @status, @createdAt, @dueAt, @leaseExpiresAt, @doc, @etag)
-         ON CONFLICT (tenant_id, run_id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
-           lease_expires_at = excluded.lease_expires_at, doc = excluded.doc, etag = excluded.etag`,
-        values,
-      );
-      return;
-    }
-    const r = this.exec(
-      `UPDATE runs SET status = @status, due_at = @dueAt, lease_expires_at = @leaseExpiresAt, doc = @doc, etag = @etag
-       WHERE tenant_id = @tenantId AND run_id = @runId AND etag = @ifMatch`,
-      { ...values, ifMatch },
-    );
-    if (r.changes === 0) {
-      throw new StoreConflictError(
-        `run ${run.runId} of tenant ${run.tenantId} changed meanwhile or does not exist`,
-      );
-    }
-  }
-
   async createRun(run: RunRecord): Promise<RunRecord> {
     const record = normalizeRun(run);
     const etag = randomUUID();
@@ -658,7 +574,7 @@ export class SqliteStore implements Store {
   async updateRun(run: RunRecord, ifMatch: string): Promise<RunRecord> {
     const record = normalizeRun(run);
     const etag = randomUUID();
-    this.write(() => this.writeRun(record, etag, ifMatch));
+    this.write(() => writeRun(this.sql(), record, etag, ifMatch));
     return { ...record, etag };
   }
 

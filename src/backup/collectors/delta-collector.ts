@@ -27,6 +27,8 @@ function hasProperties(item: DeltaItem): boolean {
 
 /** Page size for reconciliation commits. */
 const RECONCILE_CHUNK = 500;
+/** Relationship targets per reconciliation page (see reconcileEdges). */
+const RECONCILE_TARGETS = 20_000;
 
 export function deltaCollector(spec: TypeSpec) {
   const freshLink = spec.query ? `${spec.path}?${spec.query}` : spec.path;
@@ -51,8 +53,18 @@ export function deltaCollector(spec: TypeSpec) {
     const seen = new Set<string>();
     // Objects whose per-object relations this round read already (audit catch-up skips them).
     const fetched = new Set<string>();
-    // Full round: union of each source's relationship slices (large groups arrive split).
-    const unions = new Map<string, Map<string, EdgeTarget>>();
+    // Full round: union of each source's relationship slices (large groups arrive split), kept
+    // until the round ends: target id -> target type, the type strings shared (a tenant's
+    // memberships are hundreds of thousands of entries, their types a handful).
+    const unions = new Map<string, Map<string, string | undefined>>();
+    const types = new Map<string, string>();
+    const intern = (t: string | undefined) => {
+      if (t === undefined) return undefined;
+      const known = types.get(t);
+      if (known !== undefined) return known;
+      types.set(t, t);
+      return t;
+    };
 
     for (;;) {
       let page: Awaited<ReturnType<typeof c.client.getPage<DeltaItem>>>;
@@ -100,8 +112,8 @@ export function deltaCollector(spec: TypeSpec) {
           const targets = Array.isArray(slice) ? slice.map(toTarget).filter((t) => t !== undefined) : [];
           if (fullSync) {
             const key = `${item.id}|${rel.kind}`;
-            const union = unions.get(key) ?? new Map<string, EdgeTarget>();
-            for (const t of targets) if (!t.removed) union.set(t.targetId, t);
+            const union = unions.get(key) ?? new Map<string, string | undefined>();
+            for (const t of targets) if (!t.removed) union.set(t.targetId, intern(t.targetType));
             unions.set(key, union);
             if (targets.length)
               edges.push({
@@ -188,16 +200,26 @@ function toTarget(m: unknown): EdgeTarget | undefined {
 
 function* reconcileEdges(
   spec: TypeSpec,
-  unions: Map<string, Map<string, EdgeTarget>>,
+  unions: Map<string, Map<string, string | undefined>>,
   cursor: CollectedPage['cursor'],
 ): Iterable<CollectedPage> {
   let edges: EdgeChange[] = [];
+  let targetsInPage = 0;
   for (const [key, union] of unions) {
     const [sourceId, kind] = key.split('|') as [string, EdgeChange['kind']];
-    edges.push({ sourceType: spec.type, sourceId, kind, mode: 'replace', targets: [...union.values()] });
-    if (edges.length >= RECONCILE_CHUNK) {
+    const targets = [...union].map(
+      ([targetId, targetType]): EdgeTarget => (targetType ? { targetId, targetType } : { targetId }),
+    );
+    // Released as it is handed over: the round's unions shrink while reconciliation runs.
+    unions.delete(key);
+    edges.push({ sourceType: spec.type, sourceId, kind, mode: 'replace', targets });
+    targetsInPage += targets.length;
+    // A page of 500 sources, or fewer when they are large: the writer reads back each source's
+    // stored relationships to compare, so a page with three 50,000-member groups would hold 150,000.
+    if (edges.length >= RECONCILE_CHUNK || targetsInPage >= RECONCILE_TARGETS) {
       yield { changes: [], edges, cursor };
       edges = [];
+      targetsInPage = 0;
     }
   }
   if (edges.length) yield { changes: [], edges, cursor };
