@@ -2,13 +2,21 @@
 // product's own codes where it did not.
 import type { ObjectType, RunError } from '../domain.ts';
 import { GraphError } from '../graph/gateway.ts';
+import { isIdentityUnreachable, isTokenRefusal } from '../graph/token-provider.ts';
 import { StoreUnavailableError } from '../store/store.ts';
+
+export { isIdentityUnreachable };
 
 /** 401 from Graph or a refused token: nothing of this tenant can be read until consent is granted again. */
 export function isConsentError(err: unknown): boolean {
   if (err instanceof GraphError) return err.status === 401;
   const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
   return /AADSTS(65001|7000215|700016|500011|90002)|invalid_client|unauthorized_client|consent/i.test(text);
+}
+
+/** Errors that end the whole run: every type would hit them (store down, no token). */
+export function isFatalRunError(err: unknown): boolean {
+  return isStoreError(err) || isConsentError(err) || isIdentityUnreachable(err);
 }
 
 export function isStoreError(err: unknown): boolean {
@@ -19,6 +27,19 @@ export function isStoreError(err: unknown): boolean {
 
 export function toRunError(err: unknown, at: string, objectType?: ObjectType): RunError {
   const base = objectType ? { objectType } : {};
+  if (isIdentityUnreachable(err) && err instanceof GraphError) {
+    // No HTTP answer from Graph: the token never came (the message names the authority).
+    return { ...base, code: err.code, message: err.message, at };
+  }
+  if (isTokenRefusal(err) && err instanceof GraphError) {
+    return {
+      ...base,
+      code: 'CONSENT_REVOKED',
+      message: `the identity endpoint refused a token for the backup app (${err.code}): admin consent was revoked or the app's credentials are no longer valid. Grant admin consent again. (${err.message})`,
+      status: err.status,
+      at,
+    };
+  }
   if (err instanceof GraphError) {
     let message = err.message;
     if (err.status === 401) {

@@ -73,6 +73,10 @@ export function createGraphClientFactory(options: GraphGatewayOptions): GatewayG
         agent,
         scope: options.graphScope ?? DEFAULT_GRAPH_SCOPE,
         logger: options.logger,
+        // Transient token failures back off like Graph requests, with fewer tries.
+        retry,
+        maxAttempts: Math.min(options.maxAttempts, 5),
+        ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
       });
       const chain: Middleware[] = [
         new RequestUrlMiddleware(),

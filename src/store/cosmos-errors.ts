@@ -31,6 +31,9 @@ export function cosmosStatus(err: unknown): number | undefined {
 // The SDK reports a failed transactional batch as a plain Error with the cause only in its
 // message ("Batch request error: socket hang up"): no code, no cause.
 const BATCH_NETWORK = /^Batch request error: .*?\b(socket hang up|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT)\b/;
+// A batch the service failed (503 "Service is unavailable", 500, a timeout): its status is lost too.
+const BATCH_SERVER =
+  /^Batch request error: .*\b(unavailable|ServiceUnavailable|Internal Server Error|Request timed out|Gone)\b/i;
 
 function networkCode(err: unknown): string | undefined {
   let current: unknown = err;
@@ -54,6 +57,19 @@ export function isConnectionReset(err: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
+// A batch the client stopped waiting for (the connection policy's requestTimeout), wrapped the
+// same way: "Batch request error: Timeout Error! Request took more than 10000 ms".
+const BATCH_TIMEOUT = /^Batch request error: Timeout Error\b/;
+
+/**
+ * The client gave up waiting for an answer (requestTimeout). The server may still apply the
+ * request: callers whose writes are idempotent may repeat them.
+ */
+export function isRequestTimeout(err: unknown): boolean {
+  if ((err as { name?: unknown } | null)?.name === 'TimeoutError') return true;
+  return err instanceof Error && BATCH_TIMEOUT.test(err.message);
+}
+
 export function cosmosUnavailable(err: unknown, endpoint: string): StoreUnavailableError | undefined {
   const status = cosmosStatus(err);
   const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -61,7 +77,7 @@ export function cosmosUnavailable(err: unknown, endpoint: string): StoreUnavaila
   let message: string | undefined;
   if (net) {
     message = `Cosmos DB at ${endpoint} is unreachable (${net}): ${detail}`;
-  } else if ((err as { name?: unknown } | null)?.name === 'TimeoutError' || status === 408) {
+  } else if (isRequestTimeout(err) || status === 408) {
     message = `Cosmos DB at ${endpoint} did not answer in time: ${detail}`;
   } else if (status === 401 || status === 403) {
     message = `Cosmos DB at ${endpoint} refused the credentials (HTTP ${status}); check COSMOS_KEY or the managed identity's role`;
@@ -69,6 +85,8 @@ export function cosmosUnavailable(err: unknown, endpoint: string): StoreUnavaila
     message = `Cosmos DB at ${endpoint} kept throttling (HTTP 429) after retries; raise its throughput or retry later`;
   } else if (status !== undefined && status >= 500) {
     message = `Cosmos DB at ${endpoint} failed (HTTP ${status}): ${detail}`;
+  } else if (BATCH_SERVER.test(detail)) {
+    message = `Cosmos DB at ${endpoint} failed a batch write: ${detail}`;
   }
   if (!message) return undefined;
   const out = new StoreUnavailableError(message);

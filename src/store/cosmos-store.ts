@@ -19,7 +19,7 @@ import type { TokenCredential } from '@azure/identity';
 import { OBJECT_TYPES, type ObjectType, type RunStatus } from '../domain.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
 import { CONTAINER_NAMES, CONTAINERS, type ContainerName, objectKey, safeId } from './cosmos-containers.ts';
-import { cosmosStatus, cosmosUnavailable, isConnectionReset } from './cosmos-errors.ts';
+import { cosmosStatus, cosmosUnavailable, isConnectionReset, isRequestTimeout } from './cosmos-errors.ts';
 import {
   type AuditEntry,
   type AuditInput,
@@ -155,6 +155,8 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 
 export class CosmosStore implements Store {
   readonly kind = 'cosmos' as const;
+  /** Page commits span containers and partitions: a failure can leave part of a page written. */
+  readonly commitsMayBePartial = true;
   private readonly client: CosmosClient;
   private database: Database | undefined;
   private readonly containers = new Map<ContainerName, Container>();
@@ -290,10 +292,10 @@ export class CosmosStore implements Store {
           for (const r of response.result ?? []) statuses.push(r.statusCode);
           break;
         } catch (err) {
-          // A reset connection (the SDK retries only reads after one): every batch here is
-          // idempotent (upserts of deterministic ids, edge creates whose conflicts commitPage
-          // resolves), so repeat it.
-          if (attempt >= BATCH_ATTEMPTS || !isConnectionReset(err)) throw err;
+          // A reset connection or a timed-out answer (the SDK repeats neither for a write): every
+          // batch here is idempotent (upserts of deterministic ids, edge creates whose conflicts
+          // commitPage resolves), so repeat it, whether or not the server applied it.
+          if (attempt >= BATCH_ATTEMPTS || !(isConnectionReset(err) || isRequestTimeout(err))) throw err;
           await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
         }
       }

@@ -296,6 +296,12 @@ export interface AuditEntry extends AuditInput {
 
 export interface Store {
   readonly kind: 'sqlite' | 'cosmos';
+  /**
+   * True when a failed `commitPage` may leave part of its writes behind (Cosmos DB: no
+   * transaction across containers), e.g. versions without the object record naming them.
+   * The backup writer then reuses such a version instead of writing its content twice.
+   */
+  readonly commitsMayBePartial?: boolean;
   /** Creates tables / containers if missing. */
   init(): Promise<void>;
   close(): Promise<void>;

@@ -71,6 +71,9 @@ describe('kill and resume', () => {
     expect(kills).toBeGreaterThan(0);
     const final = await runToEnd(killedDir, 'full');
     expect(final.status).toBe('succeeded');
+    // Its counts equal the uninterrupted run's: what a killed worker wrote before its checkpoint
+    // is neither counted twice nor as unchanged when the next worker replays it.
+    expect(final.counts).toEqual(reference.counts);
 
     // One more change and an incremental on both: delta links survived the kills too.
     const ops = opsFor(world, world.tenantId);

@@ -7,6 +7,7 @@ import { TYPES } from './lib/graph-fault-scenarios.ts';
 import {
   cosmosConflictScenario,
   cosmosFaultScenario,
+  cosmosHalfCommitScenario,
   sqliteBusyScenario,
 } from './lib/store-fault-scenarios.ts';
 import { recordTally } from './lib/tally.ts';
@@ -40,6 +41,12 @@ describe('store faults', () => {
     expect(r.faults).toBeGreaterThan(5);
     expect({ lost: r.lost, duplicated: r.duplicated }).toEqual({ lost: 0, duplicated: 0 });
   }, 180_000);
+
+  it('a Cosmos commit failing between versions and object records: the next run stores no version twice', async () => {
+    const r = await cosmosHalfCommitScenario(world);
+    recordTally('security/cosmos-half-commit', r);
+    expect(r.problems).toEqual([]);
+  }, 90_000);
 
   it('concurrent writers on Cosmos: one claim wins, one settings write wins, the audit chain stays linear', async () => {
     const r = await cosmosConflictScenario(world, 3);

@@ -13,6 +13,8 @@ export interface ContextOptions {
   graphUrl?: string;
   /** CA of `graphUrl` (default: the dev tenant's). */
   graphCaPem?: string;
+  /** Token issuer (default: the dev tenant's); must be served with a certificate `graphCaPem` trusts. */
+  authorityUrl?: string;
   store?: Store;
   logger?: Logger;
   requestTimeoutMs?: number;
@@ -27,7 +29,7 @@ export function productContext(
   const log = options.logger ?? world.ctx.log;
   const graph = createGraphClientFactory({
     graphBaseUrl: `${options.graphUrl ?? dev.graphUrl}/v1.0`,
-    authorityHost: dev.authorityUrl,
+    authorityHost: options.authorityUrl ?? dev.authorityUrl,
     backup: dev.apps.backup,
     restore: dev.apps.restore,
     caPem: options.graphCaPem ?? dev.caPem,

@@ -267,3 +267,87 @@ export async function sqliteBusyScenario(world: TestWorld, reference: Store): Pr
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A Cosmos DB page commit fails between its versions and its object records (the first write
+ * to the objects container answers 503): the run fails cleanly, and the next run stores the
+ * same changes without a second copy of the versions left behind.
+ */
+export async function cosmosHalfCommitScenario(world: TestWorld): Promise<StoreFaultOutcome> {
+  const cosmos = await startCosmosServer();
+  const proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed: 1 });
+  const problems: string[] = [];
+  let store: Store | undefined;
+  try {
+    store = await openStore({
+      dataDir: world.dataDir,
+      cosmos: {
+        endpoint: proxy.url,
+        key: cosmos.key,
+        database: `half-${randomUUID().slice(0, 8)}`,
+        caPem: proxy.caPem,
+        requestTimeoutMs: 3000,
+      },
+    });
+    const ctx = { ...world.ctx, store };
+    const backup = (kind: 'full' | 'incremental') =>
+      runBackupNow(
+        ctx,
+        world.tenantId,
+        { kind, trigger: 'manual', types: ['user'] },
+        { workerId: 'sec-half-commit', leaseMs: 60_000, pollMs: 50 },
+      );
+    const first = await backup('full');
+    if (first.status !== 'succeeded') problems.push(`first run ${first.status}`);
+    const ops = world.devTenant.ops(world.tenantId);
+    const changed = ops.list('user').slice(0, 3);
+    for (const u of changed) ops.set('user', u.id, { jobTitle: `Half commit ${randomUUID().slice(0, 6)}` });
+
+    // Every write (not query) to the objects container fails during this run (the SDK retries
+    // a 503 itself, so one is not enough).
+    proxy.setFaults({
+      rate503: 1,
+      match: (r) =>
+        r.method === 'POST' &&
+        /\/colls\/objects\/docs/.test(r.path) &&
+        String(r.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() !== 'true',
+    });
+    const started = Date.now();
+    const failed = await backup('incremental');
+    proxy.setFaults({});
+    if (proxy.injected.unavailable === 0) problems.push('no object write failed');
+    if (process.env.CHAOS_DEBUG)
+      process.stderr.write(`half commit: ${proxy.injected.unavailable} 503s, ${Date.now() - started} ms\n`);
+    if (failed.status !== 'failed' || !failed.errors.some((e) => e.code === 'STORE_UNAVAILABLE'))
+      problems.push(`the half-committed run ended ${failed.status}: ${JSON.stringify(failed.errors)}`);
+    // The gap the fix is about: versions stored, object records not.
+    let left = 0;
+    for (const u of changed) {
+      const [newest] = await store.listVersions(world.tenantId, u.id, 1);
+      const rec = await store.getObject(world.tenantId, 'user', u.id);
+      if (newest && rec && newest.hash !== rec.latestHash) left++;
+    }
+    if (left === 0)
+      problems.push('the failed commit left no version behind: the scenario did not hit the gap');
+
+    const next = await backup('incremental');
+    if (next.status !== 'succeeded') problems.push(`next run ${next.status}`);
+    if (next.counts.user?.changed !== changed.length)
+      problems.push(`next run counts ${next.counts.user?.changed} changed users, expected ${changed.length}`);
+    let duplicated = 0;
+    for (const u of changed) {
+      const versions = await store.listVersions(world.tenantId, u.id, 100);
+      const rec = await store.getObject(world.tenantId, 'user', u.id);
+      duplicated += versions.length - new Set(versions.map((v) => v.hash)).size;
+      if (versions.length !== 2) problems.push(`user ${u.id} has ${versions.length} versions, expected 2`);
+      if (rec?.latestVersionId !== versions[0]?.versionId)
+        problems.push(`user ${u.id}: the object record does not name its newest version`);
+    }
+    if (duplicated) problems.push(`${duplicated} versions stored twice`);
+    return { problems, attempts: 3, faults: 1, runs: 3, lost: 0, duplicated, repeated: 0 };
+  } finally {
+    await store?.close();
+    await proxy.stop();
+    await cosmos.stop();
+  }
+}
