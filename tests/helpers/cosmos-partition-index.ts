@@ -2,8 +2,10 @@
 // x-ms-documentdb-partitionkey) from that partition alone, as Cosmos DB does. Unpatched,
 // @vercel/cosmosdb-server evaluates every query over the whole container, so a test with many
 // tenants slows with the square of their number. Results are unchanged: the product's queries
-// all filter on the partition key too. Must be imported before '@vercel/cosmosdb-server' (its
-// routes table captures the query handler when it loads).
+// all filter on the partition key too. The SDK's query-plan requests (one before each query,
+// with no partition key) are evaluated over no documents: their answer is not used. Must be
+// imported before '@vercel/cosmosdb-server' (its routes table captures the query handler when
+// it loads).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -38,8 +40,9 @@ type Handler = (
   params: Record<string, string>,
 ) => Promise<unknown>;
 
-/** The partition key of the query request being served. */
-const requestPartition = new AsyncLocalStorage<string | undefined>();
+const NO_DOCUMENTS = Symbol('no documents');
+/** The partition key of the query request being served (NO_DOCUMENTS: a query-plan request). */
+const requestPartition = new AsyncLocalStorage<string | typeof NO_DOCUMENTS | undefined>();
 const PATCHED = Symbol.for('entra-backup.cosmos-partition-index');
 const itemsModule = require('@vercel/cosmosdb-server/lib/account/items.js') as {
   default: ItemsClass & { [PATCHED]?: true };
@@ -80,7 +83,8 @@ if (!Items[PATCHED]) {
     if (partition === undefined) return originalQuery.call(this, params, options);
     // Swap in the partition's items for this one (synchronous) evaluation.
     const all = this._data;
-    this._data = this._byPartition?.get(key(partition)) ?? new Map();
+    this._data =
+      partition === NO_DOCUMENTS ? new Map() : (this._byPartition?.get(key(partition)) ?? new Map());
     try {
       return originalQuery.call(this, params, options);
     } finally {
@@ -93,6 +97,12 @@ if (!Items[PATCHED]) {
   };
   const queryDocuments = handlerModule.default;
   handlerModule.default = (account, req, res, params) => {
+    // The SDK asks for a query plan before every query (fetchAll), without the partition key,
+    // and uses the answer only if the query itself then fails for want of one. The stock server
+    // answers a plan request by running the query over the whole container: run it over no
+    // documents instead (syntax and index errors still show; the real query follows).
+    if (String(req.headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() === 'true')
+      return requestPartition.run(NO_DOCUMENTS, () => queryDocuments(account, req, res, params));
     const header = req.headers['x-ms-documentdb-partitionkey'];
     const raw = Array.isArray(header) ? header[0] : header;
     let partition: string | undefined;

@@ -37,8 +37,8 @@ export interface Cluster {
   webUrl: string;
   /** The dev tenant's Graph server (its /_dev control API included). */
   graphUrl: string;
-  /** GET on the dev tenant's control API (`/_dev/…`), trusting its loopback certificate. */
-  devControl<T>(pathAndQuery: string): Promise<T>;
+  /** A call to the dev tenant's control API (`/_dev/…`; GET unless `method`), trusting its loopback certificate. */
+  devControl<T>(pathAndQuery: string, method?: 'GET' | 'PATCH', body?: unknown): Promise<T>;
   workers: RoleProcess[];
   /** Starts a worker role with WORKER_ID = id; resolves once it is running. */
   startWorker(id: string): Promise<RoleProcess>;
@@ -55,6 +55,8 @@ async function freePort(): Promise<number> {
 }
 
 const RUNNING = (line: string) => line.startsWith('Entra Backup for Teams is running');
+/** Extra node options for every role, e.g. SCALE_ROLE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'. */
+const nodeArgs = (process.env.SCALE_ROLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'entra-backup-scale-'));
@@ -95,7 +97,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const web = startRoleProcess({
       name: 'web',
-      command: [process.execPath, bundle.file],
+      command: [process.execPath, ...nodeArgs, bundle.file],
       args: ['serve', '--role', 'web'],
       env: { ...env, PORT: String(port) },
     });
@@ -118,9 +120,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       (await loadOrCreateLoopbackCert(path.join(dataDir, 'devtenant'))).caPem,
     );
     const graphUrl = `https://127.0.0.1:${graphPort}`;
-    const devControl = async <T>(pathAndQuery: string): Promise<T> => {
-      const response = await devFetch(`${graphUrl}${pathAndQuery}`);
-      if (!response.ok) throw new Error(`dev tenant ${pathAndQuery} answered ${response.status}`);
+    const devControl = async <T>(pathAndQuery: string, method = 'GET', body?: unknown): Promise<T> => {
+      const response = await devFetch(`${graphUrl}${pathAndQuery}`, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      if (!response.ok) throw new Error(`dev tenant ${method} ${pathAndQuery} answered ${response.status}`);
       return (await response.json()) as T;
     };
 
@@ -128,7 +135,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const startWorker = async (id: string) => {
       const worker = startRoleProcess({
         name: id,
-        command: [process.execPath, bundle.file],
+        command: [process.execPath, ...nodeArgs, bundle.file],
         args: ['serve', '--role', 'worker'],
         env: { ...env, WORKER_ID: id, PORT: '0' },
       });
