@@ -5,7 +5,7 @@
 //     Service through Key Vault references with that identity;
 //   - Cosmos DB for NoSQL (serverless or autoscale): the containers the store uses, created here
 //     with the store's own partition keys and indexes (infra/cosmos-containers.json);
-//   - two App Service apps on Linux (Node 20) in two plans: `web` (bot endpoint, tab, API) and
+//   - two App Service apps on Linux (Node 22 LTS) in two plans: `web` (bot endpoint, tab, API) and
 //     `worker` (backups and restores). Separate plans let workers scale out on their own; the
 //     Agents Toolkit deploys both with zip deploy, no container registry needed;
 //   - Azure Bot (Teams channel) pointing at the web role's /api/messages;

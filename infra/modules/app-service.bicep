@@ -1,4 +1,4 @@
-// One role of the product: a Linux App Service plan and a Node 20 web app running as the
+// One role of the product: a Linux App Service plan and a Node 22 LTS web app running as the
 // user-assigned identity. Both roles listen on PORT (the worker answers /healthz there, which
 // App Service pings to know the container started).
 param appName string
@@ -46,7 +46,8 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
     siteConfig: {
-      linuxFxVersion: 'NODE|20-lts'
+      // Node 22 LTS: Node 20 left support in April 2026 (the product runs on Node >= 20.19).
+      linuxFxVersion: 'NODE|22-lts'
       appCommandLine: startupCommand
       alwaysOn: true
       healthCheckPath: '/healthz'

@@ -76,6 +76,9 @@ resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignmen
     principalId: dataContributorPrincipalId
     scope: account.id
   }
+  // Cosmos DB takes an exclusive lock on the account for some control-plane writes; creating the
+  // assignment after the containers avoids a 412 "another operation in progress" on first deploy.
+  dependsOn: [container]
 }
 
 output endpoint string = account.properties.documentEndpoint

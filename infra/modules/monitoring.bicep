@@ -18,7 +18,8 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
   location: location
   kind: 'web'
   properties: {
-    Application_Type: 'Node.JS'
+    // Documented values are 'web' and 'other' (Node.js apps use 'web').
+    Application_Type: 'web'
     WorkspaceResourceId: workspace.id
     DisableLocalAuth: false
   }

@@ -99,3 +99,64 @@ export function literal(value: string): string | undefined {
   const match = /^'([^'$]*)'$/.exec(value);
   return match ? match[1] : undefined;
 }
+
+/** Keys written at the top level of an object literal (`{ ... }` text), quoted keys unquoted. */
+export function topLevelKeys(objectText: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  for (const line of objectText.split('\n')) {
+    const key = depth === 1 ? /^\s*(?:'([^']+)'|([A-Za-z_][A-Za-z0-9_]*))\s*:/.exec(line) : null;
+    if (key) keys.push(key[1] ?? key[2]);
+    for (const c of line) {
+      if (c === "'") quoted = !quoted;
+      if (quoted) continue;
+      if ('{[('.includes(c)) depth++;
+      if ('}])'.includes(c)) depth--;
+    }
+  }
+  return keys;
+}
+
+export interface ModuleCall {
+  symbol: string;
+  path: string;
+  params: string[];
+}
+
+/** `module sym 'path' = { params: { ... } }` declarations and the param names each passes. */
+export function moduleCalls(text: string): ModuleCall[] {
+  return [...text.matchAll(/^module\s+(\w+)\s+'([^']+)'\s*=\s*\{/gm)].map((m) => {
+    const body = objectLiteralAt(text, m.index);
+    const paramsAt = body.search(/^\s*params\s*:/m);
+    return {
+      symbol: m[1],
+      path: m[2],
+      params: paramsAt < 0 ? [] : topLevelKeys(objectLiteralAt(body, paramsAt)),
+    };
+  });
+}
+
+/** `resource sym 'Type@version'` declarations (including `existing` ones). */
+export function resourceDeclarations(text: string): { symbol: string; type: string; apiVersion: string }[] {
+  return [...text.matchAll(/^resource\s+(\w+)\s+'([^'@]+)@([^']+)'/gm)].map((m) => ({
+    symbol: m[1],
+    type: m[2],
+    apiVersion: m[3],
+  }));
+}
+
+/**
+ * Params declared but never read: a use is the bare identifier anywhere except as an object key
+ * at the start of a line (`name: name` counts once, as a use) or after a dot (`x.outputs.name`).
+ */
+export function unusedParams(text: string): string[] {
+  const body = text
+    .split('\n')
+    .filter((line) => !/^param\s/.test(line.trim()))
+    .map((line) => line.replace(/^(\s*)(?:'[^']*'|[A-Za-z_][A-Za-z0-9_]*)\s*:/, '$1'))
+    .join('\n');
+  return bicepParams(text)
+    .map((p) => p.name)
+    .filter((name) => !new RegExp(`(?<![.\\w])${name}(?![\\w])`).test(body));
+}
