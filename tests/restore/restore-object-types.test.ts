@@ -280,7 +280,9 @@ describe('devices', () => {
       request(A, [{ objectType: 'device', objectId: id('d2') }], T),
     );
     expect(kinds(plan)).toEqual(['skip']);
-    expect(plan.steps[0].skipReason).toMatch(/cannot be brought back through Graph.*no recycle bin.*re-register the device/);
+    expect(plan.steps[0].skipReason).toMatch(
+      /cannot be brought back through Graph.*no recycle bin.*re-register the device/,
+    );
     expect(outcome('skip')[0]).toMatchObject({ status: 'skipped', reason: plan.steps[0].skipReason });
     expect(record.status).toBe('succeeded');
     expect((await w.getPage<Json>('/devices?$select=id&$top=999')).value.length).toBe(before);
