@@ -4,19 +4,9 @@
 import type { AppContext } from '../app-context.ts';
 import type { RestoreOptions } from '../restore/restore-types.ts';
 import { type ApiDeps, type Caller, HttpError } from './http-helpers.ts';
+import type { RestoreTargets, TenantDomains } from './restore-target-types.ts';
 
-export interface TenantDomains {
-  tenantId: string;
-  displayName: string;
-  /** Verified domain names (the default first); empty when Graph could not be asked. */
-  domains: string[];
-}
-
-export interface RestoreTargets {
-  source: TenantDomains;
-  /** Other tenants managed by this product where the caller is an admin too. */
-  targets: TenantDomains[];
-}
+export type { RestoreTargets, TenantDomains };
 
 /** Managed tenants looked at per listing (each needs an admin check). */
 const MAX_TENANTS = 200;

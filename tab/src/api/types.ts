@@ -91,17 +91,8 @@ export interface RestoreOptions {
   domainMap?: Record<string, string>;
 }
 
-export interface TenantDomains {
-  tenantId: string;
-  displayName: string;
-  domains: string[];
-}
-
 /** GET /api/tab/restores/targets: the caller's tenant and the others they may restore into. */
-export interface RestoreTargets {
-  source: TenantDomains;
-  targets: TenantDomains[];
-}
+export type { RestoreTargets, TenantDomains } from '../../../src/tab-api/restore-target-types.ts';
 
 export interface PlanStep {
   stepId: string;
