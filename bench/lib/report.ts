@@ -69,7 +69,7 @@ const KEY_FIGURES: Record<string, string[]> = {
   search: ['sqlitePrefixP99Ms', 'sqliteSubstringP99Ms', 'sqliteIdP99Ms', 'cosmosSubstringP99Ms'],
   restore: ['wallMs', 'graphRequests', 'requestLowerBound', 'restored'],
   bot: ['p50Ms', 'p99Ms', 'requests'],
-  'naive-baseline': ['wallMs', 'graphRequests', 'requestLowerBound', 'extrapolated'],
+  'naive-baseline': ['wallMs', 'graphRequests', 'requestLowerBound', 'timeExtrapolated'],
   'cosmos-writes': ['httpRequestsPerVersionMeasured', 'versionDocBytesMeasured', 'ruPerVersionEstimated'],
 };
 

@@ -3,14 +3,13 @@
 // Graph's page sizes allow and the critical path (longest chain of sequential pages).
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBackupNow } from '../../src/backup/run-now.ts';
 import type { ObjectType } from '../../src/domain.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 import { type BenchContext, injectLatency, requireTenant, type Scenario } from '../lib/bench-context.ts';
+import { runFullBackupChild } from '../lib/full-backup-process.ts';
 import { backupLowerBound, GRAPH_PAGING, ratio } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { sampleRss } from '../lib/rss-sampler.ts';
-import { timed } from '../lib/stats.ts';
 import { fullBackupStreams, SCENARIO_TYPES } from '../lib/tenant-streams.ts';
 
 export function storeBytes(dataDir: string): number {
@@ -26,40 +25,31 @@ export const fullBackupScenario: Scenario = {
   name: 'full-backup',
   title: 'Full backup',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
-    const { runtime, dev, tenantId } = requireTenant(ctx);
+    const { dev, tenantId } = requireTenant(ctx);
     const counts = dev.counts();
     const bound = backupLowerBound(fullBackupStreams(counts), GRAPH_PAGING, ctx.latency);
     injectLatency(ctx);
-    const rss = sampleRss();
-    // Where the time goes: when each type's pages were committed (first to last), and the
-    // type's share of the wall time (types the engine runs one after another add up).
-    const typeSpans = new Map<string, { first: number; last: number; pages: number }>();
-    const started = performance.now();
-    const { value: run, ms } = await timed(() =>
-      runBackupNow(
-        runtime,
-        tenantId,
-        { kind: 'full', types: [...SCENARIO_TYPES] as ObjectType[], trigger: 'manual' },
-        {
-          onProgress: (_run, type) => {
-            if (!type) return;
-            const at = performance.now() - started;
-            const span = typeSpans.get(type) ?? { first: at, last: at, pages: 0 };
-            span.last = at;
-            span.pages++;
-            typeSpans.set(type, span);
-          },
-        },
-      ),
-    );
-    const peakRssMb = rss.stop();
+    // The backup runs in its own process (the product's runtime alone, as a worker runs it):
+    // peakRssMb is that process's. This process only waits; its RSS is reported beside it.
+    const harness = sampleRss();
+    const child = await runFullBackupChild({
+      dataDir: ctx.dataDir,
+      graphPort: dev.graphPort,
+      loginPort: dev.loginPort,
+      tenantId,
+      types: [...SCENARIO_TYPES] as ObjectType[],
+      onLog: (line) => ctx.log(`  backup: ${line}`),
+    });
+    const harnessPeakMb = harness.stop();
+    const { run, wallMs: ms, memory } = child;
     ctx.log(`  ${run.status}: ${run.graphRequests} requests in ${Math.round(ms)} ms`);
     ctx.backedUp = run.status === 'succeeded' || run.status === 'partial';
     const objects = Object.values(run.counts).reduce((sum, c) => sum + (c?.seen ?? 0), 0);
+    const bytes = storeBytes(ctx.dataDir);
     return {
       scenario: 'full-backup',
       status: run.status === 'succeeded' ? 'ok' : 'failed',
-      ...(run.status === 'succeeded' ? {} : { reason: `run ${run.status}: ${run.errors[0]?.message ?? ''}` }),
+      ...(run.status === 'succeeded' ? {} : { reason: `run ${run.status}: ${run.firstError ?? ''}` }),
       ratioToLowerBound: ratio(ms, bound.criticalPathMs),
       wallMs: Math.round(ms),
       criticalPathMs: Math.round(bound.criticalPathMs),
@@ -70,14 +60,19 @@ export const fullBackupScenario: Scenario = {
       throttled: run.throttled,
       objects,
       objectsPerSecond: Math.round(objects / (ms / 1000)),
-      peakRssMb,
-      rssAtStartMb: rss.startMb,
-      ...rss.atPeak(),
-      storeBytes: storeBytes(ctx.dataDir),
-      storeBytesPerObject: objects ? Math.round(storeBytes(ctx.dataDir) / objects) : null,
+      // The backup process: the kernel's high-water mark (exact), else the sampled peak.
+      peakRssMb: Math.max(memory.peakRssMb, memory.kernelPeakRssMb ?? 0),
+      sampledPeakRssMb: memory.peakRssMb,
+      rssAtStartMb: memory.rssAtStartMb,
+      peakAtMs: memory.peakAtMs,
+      heapUsedMb: memory.heapUsedMb,
+      externalMb: memory.externalMb,
+      benchProcessPeakRssMb: harnessPeakMb,
+      storeBytes: bytes,
+      storeBytesPerObject: objects ? Math.round(bytes / objects) : null,
       tenant: { objects: counts.objects, deltaLinks: counts.deltaLinks },
       committedPages: Object.fromEntries(
-        [...typeSpans].map(([type, span]) => [
+        Object.entries(child.typeSpans).map(([type, span]) => [
           type,
           { pages: span.pages, firstMs: Math.round(span.first), lastMs: Math.round(span.last) },
         ]),

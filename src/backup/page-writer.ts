@@ -411,7 +411,37 @@ async function applyEdges(
     m.set(key, edge);
   };
 
+  // A reconciliation page (a full round's whole membership per source, no deletions) is compared
+  // in the store where it can (diffAliveEdges): nothing read back but what changes.
+  const perKey = new Map<string, number>();
+  for (const c of changes)
+    perKey.set(`${c.sourceId}|${c.kind}`, (perKey.get(`${c.sourceId}|${c.kind}`) ?? 0) + 1);
+  const diffable = (c: EdgeChange) =>
+    w.store.diffAliveEdges !== undefined &&
+    c.mode === 'replace' &&
+    deletedSources.length === 0 &&
+    perKey.get(`${c.sourceId}|${c.kind}`) === 1 &&
+    c.targets.every((t) => t.discriminator === undefined);
+
   for (const change of changes) {
+    if (w.store.diffAliveEdges && diffable(change)) {
+      const diff = await w.store.diffAliveEdges(w.tenantId, {
+        sourceId: change.sourceId,
+        kind: change.kind,
+        targetIds: change.targets.map((t) => t.targetId),
+      });
+      // The key is in this page once and not loaded: none of its edges were opened in it.
+      for (const e of diff.stale) removed.set(e.edgeId, at);
+      if (diff.missing.length) {
+        const byId = new Map(change.targets.map((t) => [t.targetId, t]));
+        const m = new Map<string, EdgeRecord>();
+        for (const id of diff.missing) {
+          const t = byId.get(id);
+          if (t) open(m, change, t);
+        }
+      }
+      continue;
+    }
     const m =
       change.mode === 'replace' ? await load(change.sourceId, change.kind) : await loadTargets(change);
     if (change.mode === 'replace') {

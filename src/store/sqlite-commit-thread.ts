@@ -9,6 +9,16 @@ import { sqliteUnavailable } from './sqlite-errors.ts';
 import type { NormalizedPage } from './sqlite-page-commit.ts';
 import { StoreConflictError, StoreUnavailableError } from './store.ts';
 
+/**
+ * The writer thread's young generation (V8's default lets it grow to ≈ 48 MB, resident for the
+ * rest of the process). Its allocations are short-lived (a page's message, its JSON documents):
+ * a small young generation costs a few more scavenges and ≈ 35 MB less RSS (measured).
+ */
+const WRITER_YOUNG_GENERATION_MB = 6;
+
+/** Page cache of the writer's connection (KiB): its hot index pages; the OS caches the rest. */
+export const WRITER_CACHE_KIB = 8192;
+
 export interface CommitThreadOptions {
   file: string;
   busyTimeoutMs: number;
@@ -41,7 +51,10 @@ export class SqliteCommitThread {
   private last: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CommitThreadOptions) {
-    this.worker = new Worker(new URL('./sqlite-commit-worker.mjs', import.meta.url), { workerData: options });
+    this.worker = new Worker(new URL('./sqlite-commit-worker.mjs', import.meta.url), {
+      workerData: options,
+      resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
+    });
     // An idle writer never keeps the process alive; a pending commit does (its promise is awaited).
     this.worker.unref();
     this.worker.on('message', (reply: CommitReply) => this.settle(reply));

@@ -3,7 +3,12 @@
 // IMMEDIATE transaction, and answers each with success or the error it raised.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { CommitReply, CommitRequest, CommitThreadOptions } from './sqlite-commit-thread.ts';
+import {
+  type CommitReply,
+  type CommitRequest,
+  type CommitThreadOptions,
+  WRITER_CACHE_KIB,
+} from './sqlite-commit-thread.ts';
 import { type SqlAccess, sqlAccess, writePage } from './sqlite-page-commit.ts';
 
 const options = workerData as CommitThreadOptions;
@@ -13,10 +18,10 @@ let sql: SqlAccess | undefined;
 function open(): { db: Database.Database; sql: SqlAccess } {
   if (!db || !sql) {
     db = new Database(options.file, { timeout: options.busyTimeoutMs, fileMustExist: true });
-    // The same settings as the store's own connection (sqlite-store.ts).
+    // The same settings as the store's own connection (sqlite-store.ts), its own page cache.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('cache_size = -16384');
+    db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
     db.pragma('mmap_size = 0');
     db.pragma('wal_autocheckpoint = 10000');
     if (options.maxPageCount) db.pragma(`max_page_count = ${Math.floor(options.maxPageCount)}`);

@@ -346,6 +346,16 @@ export interface Store {
   ): Promise<Page<VersionRecord>>;
   listEdges(tenantId: string, query: EdgeQuery): Promise<EdgeRecord[]>;
   /**
+   * Optional: compares a source's alive edges of one kind with the targets it should have,
+   * without handing all of them back (a full backup reconciles 300,000+ memberships): `stale` =
+   * alive edges whose target is not in `targetIds`, `missing` = targets with no alive edge.
+   * Stores without it are compared through listEdges.
+   */
+  diffAliveEdges?(
+    tenantId: string,
+    query: { sourceId: string; kind: EdgeKind; targetIds: string[] },
+  ): Promise<{ stale: EdgeRecord[]; missing: string[] }>;
+  /**
    * Deletes versions older than `before`, always keeping each object's newest version (and the
    * version in force at `before`, so any point in time ≥ before still reads the same), and
    * edges removed before `before`. Returns the number of records deleted.
