@@ -50,6 +50,22 @@ async function liveMembershipCount(runtime: Runtime, tenantId: string, ids: stri
   return n;
 }
 
+/** Users not live after the restore, with their steps' outcomes (what the record says happened). */
+function notRestored(record: RestoreRecord, ids: string[], live: ReadonlySet<string>): string[] {
+  const plan = record.plan as { steps?: { stepId: string; kind: string; target: { objectId: string } }[] };
+  return ids
+    .filter((id) => !live.has(id))
+    .slice(0, 5)
+    .map((id) => {
+      const steps = (plan.steps ?? []).filter((s) => s.target.objectId === id);
+      const outcomes = steps.map((s) => {
+        const r = record.stepResults[s.stepId];
+        return `${s.kind}:${r?.status ?? 'not run'}${r?.reason ? ` (${r.reason})` : ''}`;
+      });
+      return `${id}: ${outcomes.join(', ') || 'no step planned'}`;
+    });
+}
+
 export const restoreScenario: Scenario = {
   name: 'restore',
   title: 'Restore of deleted users with memberships',
@@ -122,7 +138,7 @@ export const restoreScenario: Scenario = {
     }));
     // …and is a member of every group it was in before the deletion (Graph brought them back).
     const membershipsBefore = await countMemberships(runtime, tenantId, deleted.ok, at);
-    const membershipsAfter = await liveMembershipCount(runtime, tenantId, deleted.ok);
+    const membershipsAfter = await liveMembershipCount(runtime, tenantId, check.ok);
     // Membership adds the bound allows: those the plan needs (none when restoring to a time
     // before the deletion: the memberships come back with each user, and are read back once).
     const withRelationships = (
@@ -140,6 +156,7 @@ export const restoreScenario: Scenario = {
         ? {}
         : {
             reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again; memberships ${membershipsAfter}/${membershipsBefore}`,
+            notRestored: notRestored(finished, deleted.ok, new Set(check.ok)),
           }),
       ratioToLowerBound: ratio(stats.requests, bound.requests),
       wallMs: Math.round(ms),
