@@ -27,8 +27,40 @@ export function createHttpsAgent(caPem?: string, maxSockets = 64): https.Agent {
   });
 }
 
-/** Sends one request; rejects on connection errors (ECONNRESET etc.) and timeouts. */
-export function httpsRequest(url: string, request: RawRequest, agent: https.Agent): Promise<RawResponse> {
+/** Resends after a stale keep-alive socket was reset this many times at most. */
+const STALE_SOCKET_RETRIES = 2;
+
+/**
+ * Sends one request; rejects on connection errors (ECONNRESET etc.) and timeouts. A request
+ * written to a reused keep-alive socket that the server had already closed (ECONNRESET before
+ * any response) never reached the server, so it is sent again on a fresh socket, whatever its
+ * method: the pattern Node documents for `request.reusedSocket`. Without it, a POST such as a
+ * `$batch` of restores failed whenever a connection sat idle past the server's keep-alive timeout.
+ */
+export async function httpsRequest(
+  url: string,
+  request: RawRequest,
+  agent: https.Agent,
+): Promise<RawResponse> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendOnce(url, request, agent);
+    } catch (error) {
+      if (!(error instanceof StaleSocketError) || attempt >= STALE_SOCKET_RETRIES) {
+        throw error instanceof StaleSocketError ? error.cause : error;
+      }
+    }
+  }
+}
+
+/** A reused keep-alive socket was reset before any response: the request was not processed. */
+class StaleSocketError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+function sendOnce(url: string, request: RawRequest, agent: https.Agent): Promise<RawResponse> {
   const target = new URL(url);
   if (target.protocol !== 'https:') {
     return Promise.reject(
@@ -36,7 +68,9 @@ export function httpsRequest(url: string, request: RawRequest, agent: https.Agen
     );
   }
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = https.request(target, { method: request.method, headers: request.headers, agent }, (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -49,7 +83,10 @@ export function httpsRequest(url: string, request: RawRequest, agent: https.Agen
         }),
       );
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && !answered && error.code === 'ECONNRESET';
+      reject(stale ? new StaleSocketError(error) : error);
+    });
     if (request.timeoutMs) {
       req.setTimeout(request.timeoutMs, () =>
         req.destroy(Object.assign(new Error('Request timed out'), { code: 'ETIMEDOUT' })),
