@@ -4,12 +4,16 @@
 // Argument: JSON { dataDir, graphPort, loginPort, tenantId, types }. Prints one JSON line with
 // the run, its wall time, when each type's pages were committed, and the process's memory.
 
+import { boundHeapGrowth } from '../src/backup/heap-growth.ts';
 import { runBackupNow } from '../src/backup/run-now.ts';
 import { loadConfig } from '../src/config.ts';
 import type { ObjectType } from '../src/domain.ts';
 import { createLogger } from '../src/log.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { kernelPeakRssMb, sampleRss } from './lib/rss-sampler.ts';
+
+// Set at process start, as the worker role and the backup CLI do.
+boundHeapGrowth();
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
   dataDir: string;

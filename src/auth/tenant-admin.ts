@@ -6,6 +6,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { GraphClient } from '../graph/gateway.ts';
 import { GraphError } from '../graph/gateway.ts';
+import { IDENTITY_UNREACHABLE } from '../graph/token-provider.ts';
 import { defaultSettings } from '../settings/tenant-settings.ts';
 
 const CACHE_MS = 60_000;
@@ -32,10 +33,35 @@ export function clearTenantAdminCache(ctx: AppContext, tenantId?: string): void 
   );
 }
 
+/** How long an interactive caller waits for Graph before being told to try again. */
+export const ADMIN_CHECK_WAIT_MS = 3000;
+
+/**
+ * The admin check could not be answered: Graph or the identity endpoint is failing or slow.
+ * Not a "no": the caller is told to try again; the check goes on in the background and its
+ * answer is cached for the next try. `status` 503 lets HTTP callers answer it as is.
+ */
+export class AdminCheckUnavailableError extends Error {
+  readonly status = 503;
+  readonly code = 'admin_check_unavailable';
+  constructor(tenantId: string, reason: string) {
+    super(
+      `Could not confirm your admin role in tenant ${tenantId} right now (${reason}); nothing was changed. Try again in a moment.`,
+    );
+    this.name = 'AdminCheckUnavailableError';
+  }
+}
+
+export interface AdminCheckOptions {
+  /** Longest wait for an uncached answer, ms (default ADMIN_CHECK_WAIT_MS). */
+  waitMs?: number;
+}
+
 export async function isTenantAdmin(
   ctx: AppContext,
   tenantId: string,
   userObjectId: string,
+  options: AdminCheckOptions = {},
 ): Promise<boolean> {
   if (!GUID.test(tenantId) && !/^[\w.-]{1,64}$/.test(tenantId)) return false;
   if (!GUID.test(userObjectId)) return false;
@@ -58,7 +84,59 @@ export async function isTenantAdmin(
     }
     return hit.value;
   }
-  return check(ctx, cache, key, tenantId, userObjectId);
+  return withinWait(
+    inFlight(ctx, key, () => check(ctx, cache, key, tenantId, userObjectId)),
+    tenantId,
+    options.waitMs ?? ADMIN_CHECK_WAIT_MS,
+  );
+}
+
+// Checks in flight, per product: a second click while Graph is slow joins the first check
+// instead of starting another one.
+const inFlightChecks = new WeakMap<AppContext, Map<string, Promise<boolean>>>();
+
+function inFlight(ctx: AppContext, key: string, start: () => Promise<boolean>): Promise<boolean> {
+  let map = inFlightChecks.get(ctx);
+  if (!map) {
+    map = new Map();
+    inFlightChecks.set(ctx, map);
+  }
+  const running = map.get(key);
+  if (running) return running;
+  const owned = map;
+  const promise = start().finally(() => owned.delete(key));
+  // A caller that stopped waiting must not leave an unhandled rejection behind.
+  promise.catch(() => undefined);
+  map.set(key, promise);
+  return promise;
+}
+
+/**
+ * Waits at most `waitMs` for the check (Teams gives a card action 5 s in all; Graph retries
+ * after a 429 or an unreachable identity endpoint take longer). Transient failures become
+ * AdminCheckUnavailableError: the user learns why and that nothing changed.
+ */
+async function withinWait(check: Promise<boolean>, tenantId: string, waitMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), waitMs);
+  });
+  try {
+    const answer = await Promise.race([check, late]);
+    if (answer === 'late')
+      throw new AdminCheckUnavailableError(tenantId, 'Microsoft Graph is answering slowly');
+    return answer;
+  } catch (error) {
+    if (error instanceof AdminCheckUnavailableError) throw error;
+    const reason = !(error instanceof GraphError)
+      ? 'Microsoft Graph could not be reached'
+      : error.code === IDENTITY_UNREACHABLE
+        ? 'the Microsoft Entra sign-in endpoint could not be reached'
+        : `Microsoft Graph answered ${error.status} ${error.code}`;
+    throw new AdminCheckUnavailableError(tenantId, reason);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function check(

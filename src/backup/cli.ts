@@ -12,6 +12,7 @@ import { diffObjects } from './object-diff.ts';
 import { getHistory, getObjectAt, listChangesSince, parseTimeOrDuration } from './queries.ts';
 import { BackupRequestError } from './request-backup.ts';
 import { findObjects, ObjectResolveError, parseObjectType, resolveObject } from './resolve-object.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 import { runBackupNow } from './run-now.ts';
 
 interface CommonOptions {
@@ -108,6 +109,7 @@ export function registerBackupCommands(program: Command, deps: CliDeps): void {
       .option('--type <types...>', 'object types (default: the tenant scope)')
       .option('--full', 'full reconciliation instead of incremental'),
   ).action(async (opts: CommonOptions & { type?: string[]; full?: boolean }) => {
+    boundHeapGrowth();
     await withRuntime(deps, opts, async (rt, tenantId) => {
       const progress = new LiveProgress(process.stdout, !opts.json && process.stdout.isTTY === true);
       const before = await rt.store.countObjects(tenantId);

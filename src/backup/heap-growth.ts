@@ -10,7 +10,11 @@ export const BACKUP_HEAP_GROWING_PERCENT = 50;
 
 let applied = false;
 
-/** Applies the bound once per process (a V8 flag: it holds for the whole process). */
+/**
+ * Applies the bound once per process (a V8 flag: it holds for the whole process). Called at the
+ * start of the processes that run backups: `serve` with the worker role, the `backup` CLI verb
+ * and the benchmark's backup child; a web-only process keeps V8's defaults.
+ */
 export function boundHeapGrowth(): void {
   if (applied) return;
   applied = true;

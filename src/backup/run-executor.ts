@@ -11,7 +11,6 @@ import { scopedTypes } from '../settings/tenant-settings.ts';
 import type { RunRecord, SyncState } from '../store/store.ts';
 import type { StreamCursor } from './collectors/collector.ts';
 import { collectorFor } from './collectors/index.ts';
-import { boundHeapGrowth } from './heap-growth.ts';
 import { buildCommit, type CountsByType } from './page-writer.ts';
 import { readAhead } from './read-ahead.ts';
 import { isFatalRunError, toRunError } from './run-errors.ts';
@@ -90,7 +89,6 @@ export async function executeRun(
 ): Promise<RunRecord> {
   const { store } = ctx;
   const tenantId = claimed.tenantId;
-  boundHeapGrowth();
   const handle = new RunHandle(store, claimed, options.workerId, options.leaseMs, ctx.now);
   handle.startRenewing();
   const capturedAt = claimed.startedAt ?? ctx.now().toISOString();

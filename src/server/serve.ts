@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { createBot } from '../../bot/bot-routes.ts';
 import { startScheduler } from '../backup/scheduler.ts';
+import { boundHeapGrowth } from '../backup/heap-growth.ts';
 import { startWorker } from '../backup/worker.ts';
 import type { Runtime } from '../cli/cli-deps.ts';
 import { type Config, usesDevTenant } from '../config.ts';
@@ -72,6 +73,7 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
   }
 
   if (role === 'worker' || role === 'all') {
+    boundHeapGrowth();
     const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
     const pollMs = config.WORKER_POLL_SECONDS * 1000;
     const worker = startWorker(runtime, { workerId, pollMs });

@@ -2,7 +2,11 @@
 // configured directory roles (default: Global Administrator, Privileged Role Administrator) or
 // members of the configured admin group; fail closed when Graph refuses the backup app.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { clearTenantAdminCache, isTenantAdmin } from '../../src/auth/tenant-admin.ts';
+import {
+  AdminCheckUnavailableError,
+  clearTenantAdminCache,
+  isTenantAdmin,
+} from '../../src/auth/tenant-admin.ts';
 import { ensureTenant } from '../../src/settings/tenant-settings.ts';
 import { createTestWorld, type TestWorld } from '../helpers/test-world.ts';
 
@@ -83,4 +87,34 @@ describe('isTenantAdmin', () => {
     expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
     offset = 0;
   });
+
+  // The tenant's admins are the admin group since the tests above: plainMember is one.
+  it('a slow or failing Graph gets a clear "try again" within the wait, not a "no"; the answer is cached for the retry', async () => {
+    clearTenantAdminCache(w.ctx);
+    w.devTenant.setFaults(w.tenantId, { latencyMs: 2000 });
+    try {
+      const started = Date.now();
+      const err = await isTenantAdmin(w.ctx, w.tenantId, plainMember, { waitMs: 300 }).catch((e) => e);
+      expect(err).toBeInstanceOf(AdminCheckUnavailableError);
+      expect(err.status).toBe(503);
+      expect(err.message).toMatch(/answering slowly.*nothing was changed/);
+      expect(Date.now() - started).toBeLessThan(1500);
+      // The check went on behind the refusal: the next try is answered from its result.
+      await vi.waitFor(
+        async () => expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember, { waitMs: 300 })).toBe(true),
+        { timeout: 15_000, interval: 200 },
+      );
+    } finally {
+      w.devTenant.setFaults(w.tenantId, { latencyMs: 0 });
+    }
+    clearTenantAdminCache(w.ctx);
+    w.devTenant.setFaults(w.tenantId, { forced: [{ pattern: '*', status: 503, code: 'serviceNotAvailable' }] });
+    try {
+      const err = await isTenantAdmin(w.ctx, w.tenantId, plainMember, { waitMs: 300 }).catch((e) => e);
+      expect(err).toBeInstanceOf(AdminCheckUnavailableError);
+    } finally {
+      w.devTenant.setFaults(w.tenantId, { forced: [] });
+    }
+    expect(await isTenantAdmin(w.ctx, w.tenantId, plainMember)).toBe(true);
+  }, 30_000);
 });
