@@ -8,11 +8,11 @@ import { emptyCounts, type ObjectType } from '../domain.ts';
 import type { RunRecord } from '../store/store.ts';
 import { countsDetail, LiveProgress } from './cli-progress.ts';
 import { exportBackup } from './export.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 import { diffObjects } from './object-diff.ts';
 import { getHistory, getObjectAt, listChangesSince, parseTimeOrDuration } from './queries.ts';
 import { BackupRequestError } from './request-backup.ts';
 import { findObjects, ObjectResolveError, parseObjectType, resolveObject } from './resolve-object.ts';
-import { boundHeapGrowth } from './heap-growth.ts';
 import { runBackupNow } from './run-now.ts';
 
 interface CommonOptions {

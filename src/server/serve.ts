@@ -2,8 +2,8 @@
 // restore workers) or `all` (both, plus the dev tenant when no real tenant is configured).
 import { hostname } from 'node:os';
 import { createBot } from '../../bot/bot-routes.ts';
-import { startScheduler } from '../backup/scheduler.ts';
 import { boundHeapGrowth } from '../backup/heap-growth.ts';
+import { startScheduler } from '../backup/scheduler.ts';
 import { startWorker } from '../backup/worker.ts';
 import type { Runtime } from '../cli/cli-deps.ts';
 import { type Config, usesDevTenant } from '../config.ts';

@@ -108,7 +108,9 @@ describe('isTenantAdmin', () => {
       w.devTenant.setFaults(w.tenantId, { latencyMs: 0 });
     }
     clearTenantAdminCache(w.ctx);
-    w.devTenant.setFaults(w.tenantId, { forced: [{ pattern: '*', status: 503, code: 'serviceNotAvailable' }] });
+    w.devTenant.setFaults(w.tenantId, {
+      forced: [{ pattern: '*', status: 503, code: 'serviceNotAvailable' }],
+    });
     try {
       const err = await isTenantAdmin(w.ctx, w.tenantId, plainMember, { waitMs: 300 }).catch((e) => e);
       expect(err).toBeInstanceOf(AdminCheckUnavailableError);
