@@ -1,10 +1,10 @@
 // The bot's turn logic: messages (commands), card actions, installs. SDK-free: it sees the
 // validated activity and answers through the BotTurn it is given.
 import type { AppContext } from '../src/app-context.ts';
-import { isTenantAdmin } from '../src/auth/tenant-admin.ts';
+import { AdminCheckUnavailableError, isTenantAdmin } from '../src/auth/tenant-admin.ts';
 import { type BotEnv, botLinks } from './bot-env.ts';
 import type { BotLogic, BotTurn, ConnectorSender, InvokeResult, OutboundMessage } from './bot-types.ts';
-import { errorResponse, handleCardAction } from './card-actions.ts';
+import { cardResponse, errorResponse, handleCardAction } from './card-actions.ts';
 import { attachment } from './cards/render-card.ts';
 import { type Command, MAX_COMMAND_LENGTH, parseCommand } from './command-parser.ts';
 import { approvalsReply } from './commands/approvals-command.ts';
@@ -17,7 +17,7 @@ import { restoreReply } from './commands/restore-command.ts';
 import { settingsShow } from './commands/settings-command.ts';
 import { statusReply } from './commands/status-command.ts';
 import { handleInstallActivity } from './install-handler.ts';
-import { notAdmin, notice } from './replies.ts';
+import { notAdmin, notice, noticeCard } from './replies.ts';
 import { principalOf } from './turn-identity.ts';
 
 export function createActivityHandler(ctx: AppContext, connector: ConnectorSender): BotLogic {
@@ -46,6 +46,17 @@ export function createActivityHandler(ctx: AppContext, connector: ConnectorSende
           return undefined;
       }
     } catch (error) {
+      // Graph too slow or failing to confirm the admin role: not a "no", and not our failure.
+      if (error instanceof AdminCheckUnavailableError) {
+        ctx.log.warn({ type: activity.type, err: error.message }, 'bot: admin check unavailable');
+        if (activity.type === 'invoke')
+          return cardResponse(noticeCard('Try again in a moment', error.message, '', 'warning'));
+        if (activity.type === 'message')
+          await turn
+            .send(notice('Try again in a moment', error.message, '', 'warning'))
+            .catch(() => undefined);
+        return undefined;
+      }
       ctx.log.error(
         { err: error instanceof Error ? error.message : String(error), type: activity.type },
         'bot: turn failed',

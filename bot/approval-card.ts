@@ -4,11 +4,12 @@
 // decides who may use them) plus `refresh.userIds` so listed viewers get their own view.
 import { countApprovals } from '../src/approvals/approval-service.ts';
 import type { RestorePlan, RestoreResult } from '../src/restore/restore-types.ts';
+import { stepLabel } from '../src/restore/step-labels.ts';
 import type { RestoreRecord } from '../src/store/store.ts';
 import { formatTime } from './bot-env.ts';
 import type { OutboundMessage } from './bot-types.ts';
 import { attachment, renderCardWithin } from './cards/render-card.ts';
-import { stepLabel, summarizePlan } from './commands/restore-command.ts';
+import { summarizePlan } from './commands/restore-command.ts';
 
 export type ApprovalView = 'base' | 'requester' | 'approver' | 'readonly';
 
@@ -111,9 +112,10 @@ function progressOf(record: RestoreRecord, result: Partial<RestoreResult> | unde
   const running = record.status === 'running';
   const finished = ['succeeded', 'partial', 'failed'].includes(record.status);
   if (!running && !finished) return { show: false, text: '', skipped: [] as { text: string }[] };
-  const total = Array.isArray((record.plan as Partial<RestorePlan>).steps)
-    ? (record.plan as unknown as RestorePlan).steps.length
-    : 0;
+  const planSteps = Array.isArray((record.plan as Partial<RestorePlan>).steps)
+    ? (record.plan as unknown as RestorePlan).steps
+    : [];
+  const total = planSteps.length;
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const r of Object.values(record.stepResults)) counts[r.status]++;
   const totals = result?.totals ?? {
@@ -125,18 +127,20 @@ function progressOf(record: RestoreRecord, result: Partial<RestoreResult> | unde
     : `Result: ${totals.done} done, ${totals.skipped} skipped, ${totals.failed} failed.`;
   const skipped = [
     ...(result?.skipped ?? []).map((s) => ({
-      text: `Skipped ${stepLabel(s.kind)} ${s.target.displayName}: ${s.reason}`,
+      text: `Skipped: ${stepLabel(s.kind)} — ${s.target.displayName}: ${s.reason}`,
     })),
     ...(result?.failed ?? []).map((f) => ({
-      text: `Failed ${stepLabel(f.kind)} ${f.target.displayName}: ${f.code} ${f.message}`,
+      text: `Failed: ${stepLabel(f.kind)} — ${f.target.displayName}: ${f.code} ${f.message}`,
     })),
   ];
   if (!result) {
+    // While it runs: the steps skipped or failed so far, named as the plan names them.
+    const steps = new Map(planSteps.map((s) => [s.stepId, s]));
     for (const [stepId, r] of Object.entries(record.stepResults)) {
-      if (r.status !== 'done')
-        skipped.push({
-          text: `${r.status === 'skipped' ? 'Skipped' : 'Failed'} step ${stepId}: ${r.reason ?? ''}`,
-        });
+      if (r.status === 'done') continue;
+      const step = steps.get(stepId);
+      const what = step ? `${stepLabel(step.kind)} — ${step.target.displayName}` : `step ${stepId}`;
+      skipped.push({ text: `${r.status === 'skipped' ? 'Skipped' : 'Failed'}: ${what}: ${r.reason ?? ''}` });
     }
   }
   return { show: true, text, skipped: skipped.slice(0, 20) };

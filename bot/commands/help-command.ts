@@ -14,7 +14,7 @@ export const COMMAND_HELP: { usage: string; text: string }[] = [
   },
   { usage: USAGE.changes, text: 'What changed in the directory recently (default: last 24 hours).' },
   { usage: USAGE.approvals, text: 'Restore requests waiting for approval.' },
-  { usage: USAGE.settings, text: 'Alert mode, alert channel and approval policy.' },
+  { usage: USAGE.settings, text: 'Backup scope, alert mode, alert channel and approval policy.' },
   { usage: USAGE.help, text: 'This list.' },
 ];
 

@@ -5,6 +5,7 @@
 import { stableStringify } from '../../src/backup/canonical.ts';
 import type { ObjectType } from '../../src/domain.ts';
 import type { RestorePlan, RestoreRequestInput } from '../../src/restore/restore-types.ts';
+import { stepLabel } from '../../src/restore/step-labels.ts';
 import type { ObjectRecord, VersionRecord } from '../../src/store/store.ts';
 import { type BotEnv, formatTime, shortValue } from '../bot-env.ts';
 import type { OutboundMessage } from '../bot-types.ts';
@@ -221,28 +222,6 @@ export function summarizePlan(plan: RestorePlan): {
   };
 }
 
-export function stepLabel(kind: string): string {
-  const labels: Record<string, string> = {
-    restoreFromRecycleBin: 'Restore from the recycle bin',
-    create: 'Create',
-    patch: 'Update properties of',
-    addMember: 'Add membership in',
-    removeMember: 'Remove membership in',
-    addOwner: 'Add owner to',
-    removeOwner: 'Remove owner from',
-    addRoleAssignment: 'Assign role',
-    removeRoleAssignment: 'Remove role',
-    addAppRoleAssignment: 'Assign app role',
-    removeAppRoleAssignment: 'Remove app role',
-    addAuMember: 'Add to administrative unit',
-    verifyReturned: 'Check what returned with',
-    delete: 'Delete',
-    reportOnly: 'Report only',
-    skip: 'Skip',
-  };
-  return labels[kind] ?? kind;
-}
-
 /** Builds the restore request from the card's inputs (merged into the action's data by Teams). */
 export function requestFromCardData(
   data: Record<string, unknown>,
@@ -270,8 +249,14 @@ export function requestFromCardData(
     const upn = text('newUpn');
     options.asNew = { displayName, ...(upn ? { userPrincipalName: upn } : {}) };
   }
-  const target = text('targetTenantId');
+  const target = text('targetTenantId').toLowerCase();
   if (target) options.targetTenantId = target;
+  const map = domainMapFrom(text('domainMap'));
+  if (!map.ok) return map;
+  if (Object.keys(map.map).length) {
+    if (!target) return { ok: false, message: 'A domain map applies only to a restore into another tenant.' };
+    options.domainMap = map.map;
+  }
   return {
     ok: true,
     request: {
@@ -280,6 +265,28 @@ export function requestFromCardData(
       options,
     },
   };
+}
+
+const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,62}\.)+[a-z0-9-]{2,63}$/;
+
+/** `contoso.com=fabrikam.com, contoso.net=fabrikam.net`: UPN and mail domains to rewrite. */
+function domainMapFrom(
+  text: string,
+): { ok: true; map: Record<string, string> } | { ok: false; message: string } {
+  const map: Record<string, string> = {};
+  for (const pair of text
+    .split(/[,;\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [from, to, extra] = pair.split('=').map((p) => p.trim().toLowerCase());
+    if (extra !== undefined || !from || !to || !DOMAIN.test(from) || !DOMAIN.test(to))
+      return {
+        ok: false,
+        message: `Domain map: "${pair.slice(0, 80)}" is not "source.com=target.com".`,
+      };
+    map[from] = to;
+  }
+  return { ok: true, map };
 }
 
 /** Equal as JSON regardless of key order (Graph does not keep the order of nested keys). */

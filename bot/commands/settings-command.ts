@@ -1,7 +1,9 @@
-// `settings`: the tenant's alert mode, alert channel and approval policy, editable on the card
-// (the tab has the rest: scope, schedule, consent). Saved with compare-and-swap, audited.
+// `settings`: the tenant's backup scope, alert mode, alert channel and approval policy, editable
+// on the card (the tab has the rest: schedule, retention, consent, admins). Saved with
+// compare-and-swap, audited.
 import { z } from 'zod';
 import { clearTenantAdminCache } from '../../src/auth/tenant-admin.ts';
+import { isObjectType, OBJECT_TYPES, type ObjectType } from '../../src/domain.ts';
 import { ensureTenant, scopedTypes } from '../../src/settings/tenant-settings.ts';
 import { StoreConflictError, type TenantSettings } from '../../src/store/store.ts';
 import { type BotEnv, formatTime } from '../bot-env.ts';
@@ -16,6 +18,8 @@ export function settingsCard(env: BotEnv, settings: TenantSettings, notice = '')
   const card = renderCardWithin('settings', {
     tenantId: settings.tenantId,
     scope: scopedTypes(settings).join(', ') || 'nothing',
+    scopeValue: scopedTypes(settings).join(','),
+    scopeChoices: OBJECT_TYPES.map((t) => ({ title: t, value: t })),
     schedule: settings.schedule.paused
       ? 'paused'
       : `every ${settings.schedule.incrementalMinutes} min; full: ${settings.schedule.fullCron} (UTC)`,
@@ -54,7 +58,21 @@ const settingsInput = z.object({
   approversNeeded: int(1, 5),
   expiryHours: int(1, 720),
   useThisChannel: z.enum(['true', 'false']).optional(),
+  // A multi-select sends its choices comma-separated; absent = leave the scope as it is.
+  scope: z.string().max(2000).optional(),
 });
+
+/** The types chosen on the card, or why the choice is refused. */
+function scopeFrom(text: string): { ok: true; types: ObjectType[] } | { ok: false; why: string } {
+  const words = text
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
+  const unknown = words.filter((w) => !isObjectType(w));
+  if (unknown.length) return { ok: false, why: `scope: "${unknown[0].slice(0, 40)}" is not an object type` };
+  if (!words.length) return { ok: false, why: 'scope: choose at least one object type to back up' };
+  return { ok: true, types: words as ObjectType[] };
+}
 
 export async function settingsSave(
   env: BotEnv,
@@ -70,6 +88,14 @@ export async function settingsSave(
     );
   }
   const input = parsed.data;
+  const scope = input.scope === undefined ? undefined : scopeFrom(input.scope);
+  if (scope && !scope.ok) {
+    return settingsCard(
+      env,
+      await ensureTenant(env.ctx.store, env.principal.tenantId, env.ctx.now()),
+      `Not saved — ${scope.why}`,
+    );
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await ensureTenant(env.ctx.store, env.principal.tenantId, env.ctx.now());
     const next: TenantSettings = {
@@ -78,6 +104,11 @@ export async function settingsSave(
       approval: { approversNeeded: input.approversNeeded, expiryHours: input.expiryHours },
       updatedAt: env.ctx.now().toISOString(),
     };
+    if (scope?.ok)
+      next.scope = Object.fromEntries(OBJECT_TYPES.map((t) => [t, scope.types.includes(t)])) as Record<
+        ObjectType,
+        boolean
+      >;
     if (input.useThisChannel === 'true') {
       const ref = conversationRefFrom(env.activity, env.ctx.now(), env.principal.objectId);
       next.conversations = { ...current.conversations, [ref.conversationId]: ref };
@@ -94,6 +125,7 @@ export async function settingsSave(
           reminderMinutes: saved.alerts.reminderMinutes,
           approval: saved.approval,
           channelChanged: input.useThisChannel === 'true',
+          ...(scope?.ok ? { scope: scopedTypes(saved) } : {}),
           via: 'bot',
         },
       });

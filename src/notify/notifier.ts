@@ -10,7 +10,7 @@ import type { ConnectorSender, ConversationAddress, OutboundMessage } from '../.
 import { updatePostedCard } from '../../bot/card-actions.ts';
 import type { AppContext } from '../app-context.ts';
 import { expireRestores } from '../approvals/approval-service.ts';
-import { ensureTenant } from '../settings/tenant-settings.ts';
+import { ensureTenant, scopedTypes } from '../settings/tenant-settings.ts';
 import {
   type RestoreRecord,
   type RunRecord,
@@ -111,7 +111,13 @@ export function startNotifier(
     try {
       posted = await post(
         settings,
-        runCard(claimed, decision, links.dashboardUrl, settings.alerts.reminderMinutes),
+        runCard(
+          claimed,
+          decision,
+          links.dashboardUrl,
+          settings.alerts.reminderMinutes,
+          scopedTypes(settings),
+        ),
       );
     } catch (error) {
       ctx.log.error(

@@ -32,10 +32,16 @@ function countFacts(run: RunRecord): { title: string; value: string }[] {
   return facts;
 }
 
-export function failingTypes(run: RunRecord): string[] {
-  return [
+/**
+ * The types a failing run did not back up: those with an error of their own; when the whole run
+ * failed before any type (consent revoked, token refused), every type it was to back up.
+ */
+export function failingTypes(run: RunRecord, scope: readonly string[] = []): string[] {
+  const own = [
     ...new Set(run.errors.map((e) => e.objectType).filter((t): t is NonNullable<typeof t> => Boolean(t))),
   ];
+  if (own.length || run.status !== 'failed' || !run.errors.some((e) => !e.objectType)) return own;
+  return [...(run.types ?? scope)];
 }
 
 export function runCard(
@@ -43,8 +49,10 @@ export function runCard(
   decision: AlertDecision,
   dashboardUrl: string,
   reminderMinutes: number,
+  /** The tenant's scope: what a run without its own type list was to back up. */
+  scope: readonly string[] = [],
 ): OutboundMessage {
-  const failing = failingTypes(run);
+  const failing = failingTypes(run, scope);
   const errors = run.errors.slice(0, 10).map((e) => ({
     text: `${e.objectType ?? 'run'}: ${e.code}${e.status ? ` (HTTP ${e.status})` : ''} — ${e.message}`.slice(
       0,

@@ -77,25 +77,8 @@ export function formatBytes(n: number | undefined): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** What each restore step does, in words. */
-export const STEP_LABELS: Record<string, string> = {
-  restoreFromRecycleBin: 'Restore from the recycle bin (keeps the object id)',
-  create: 'Create the object',
-  patch: 'Update changed properties',
-  addMember: 'Add membership',
-  removeMember: 'Remove membership',
-  addOwner: 'Add owner',
-  removeOwner: 'Remove owner',
-  addRoleAssignment: 'Add role assignment',
-  removeRoleAssignment: 'Remove role assignment',
-  addAppRoleAssignment: 'Add app role assignment',
-  removeAppRoleAssignment: 'Remove app role assignment',
-  addAuMember: 'Add to administrative unit',
-  verifyReturned: 'Check what returned with the object; add what is missing',
-  delete: 'Delete',
-  reportOnly: 'Report only',
-  skip: 'Skipped',
-};
+// What each restore step does, in words: the table the bot's cards use too.
+export { STEP_LABELS, stepLabel } from '../../src/restore/step-labels.ts';
 
 const OPTION_LABELS: Record<string, string> = {
   withObject: 'with object',

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Notifier, startNotifier } from '../../src/notify/notifier.ts';
 import { runRestoreWorkerOnce } from '../../src/restore/executor.ts';
+import { STEP_LABELS } from '../../src/restore/step-labels.ts';
 import { type BotWorld, cardText, cardVerbs, startBotWorld } from './bot-world.ts';
 
 interface SeedGroup {
@@ -146,7 +147,7 @@ describe('restore group', () => {
       objectType: 'group',
       objectId: edited.id,
     });
-    expect(cardText(preview)).toMatch(/Update properties of/);
+    expect(cardText(preview)).toContain(`${STEP_LABELS.patch} — `);
     expect(ops().get('group', edited.id).data.description).toBe('Vandalised');
     const { record, card: result } = await restoreThroughApproval(edited.id);
     expect(record?.status).toBe('succeeded');
@@ -169,7 +170,7 @@ describe('restore group', () => {
     });
     // The preview says what returns with the object instead of listing it as writes.
     expect(cardText(preview)).toMatch(/comes back from the recycle bin with what it had when deleted/);
-    expect(cardText(preview)).toMatch(/Restore from the recycle bin — /);
+    expect(cardText(preview)).toContain(`${STEP_LABELS.restoreFromRecycleBin} — `);
     const { record } = await restoreThroughApproval(unified.id);
     expect(record?.status).toBe('succeeded');
     expect(ops().get('group', unified.id).state).toBe('active');
@@ -187,7 +188,7 @@ describe('restore group', () => {
       objectType: 'group',
       objectId: security.id,
     });
-    expect(cardText(preview)).toMatch(/Create — /);
+    expect(cardText(preview)).toContain(`${STEP_LABELS.create} — `);
     const { record } = await restoreThroughApproval(security.id);
     expect(record?.status).toMatch(/succeeded|partial/);
     const recreated = ops()

@@ -63,6 +63,9 @@ describe('run alerts', () => {
     const card = cardOf(alerts[0]);
     expect(cardText(card)).toMatch(/Backup (partly )?failed/);
     expect(cardText(card)).toMatch(/403|Authorization|denied|consent/i);
+    // The failing types, and Graph's error for each.
+    expect(cardText(card)).toMatch(/These types were not backed up: .*\buser\b/);
+    expect(cardText(card)).toMatch(/: \S+ \(HTTP 403\) — /);
     expect(cardVerbs(card)).toEqual(['backup.retry']);
     expect(cardText(card)).toMatch(/Open dashboard/);
   });

@@ -29,7 +29,7 @@ import { api, download } from '../api/client.ts';
 import type { RestoreDetail, RestoreView } from '../api/types.ts';
 import { ErrorBar, NavLink, PageHeader, Pending, RestoreStatusBadge } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
-import { describeOptions, formatDateTime, STEP_LABELS } from '../format.ts';
+import { describeOptions, formatDateTime, stepLabel } from '../format.ts';
 import { useRouter } from '../router.tsx';
 
 const useStyles = makeStyles({
@@ -316,7 +316,7 @@ export function RestoreDetailPage({ id }: { id: string }) {
             const outcome = data.stepResults?.[s.stepId];
             return (
               <TableRow key={s.stepId}>
-                <TableCell>{STEP_LABELS[s.kind] ?? s.kind}</TableCell>
+                <TableCell>{stepLabel(s.kind)}</TableCell>
                 <TableCell>{s.target.displayName}</TableCell>
                 <TableCell>
                   {outcome ? (

@@ -37,7 +37,7 @@ import type {
 } from '../api/types.ts';
 import { ErrorBar } from '../components/common.tsx';
 import { useAsync } from '../components/use-async.ts';
-import { formatDateTime, formatValue, STEP_LABELS } from '../format.ts';
+import { formatDateTime, formatValue, stepLabel } from '../format.ts';
 import { useRouter } from '../router.tsx';
 import {
   type CrossTenantChoice,
@@ -287,7 +287,7 @@ export function RestoreDialog(props: {
                 <ol className={styles.steps}>
                   {plan.steps.map((s) => (
                     <li key={s.stepId}>
-                      {STEP_LABELS[s.kind] ?? s.kind}: {s.target.displayName}
+                      {stepLabel(s.kind)}: {s.target.displayName}
                       {s.skipReason ? <span className={styles.muted}> — {s.skipReason}</span> : null}
                     </li>
                   ))}
