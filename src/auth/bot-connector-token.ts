@@ -2,10 +2,11 @@
 // credentials of the bot's app registration for the scope https://api.botframework.com/.default.
 // Production: Entra (login.microsoftonline.com, tenant BOT_TENANT_ID or botframework.com); dev
 // and tests: the local token issuer. In anonymous mode (no BOT_APP_ID) no token is sent.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { AppContext } from '../app-context.ts';
+import { createHttpsAgent } from '../graph/https-fetch.ts';
+import { MsalAppTokenProvider } from '../graph/token-provider.ts';
+import { createLogger, type Logger } from '../log.ts';
 import type { FetchLike } from './fetch-like.ts';
 
 export const BOT_CONNECTOR_SCOPE = 'https://api.botframework.com/.default';
@@ -20,6 +21,9 @@ export interface ConnectorTokenOptions {
   authorityHost: string;
   tenant: string;
   fetch?: FetchLike;
+  /** Extra CA to trust (the dev tenant's loopback CA) for the certificate path's msal-node. */
+  caPem?: string;
+  logger?: Logger;
 }
 
 export function connectorTokenOptionsFrom(ctx: AppContext, fetchImpl?: FetchLike): ConnectorTokenOptions {
@@ -31,6 +35,8 @@ export function connectorTokenOptionsFrom(ctx: AppContext, fetchImpl?: FetchLike
     authorityHost: ctx.devTenant?.authorityUrl ?? c.AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
     tenant: c.BOT_TENANT_ID ?? 'botframework.com',
     fetch: fetchImpl,
+    ...(ctx.devTenant ? { caPem: ctx.devTenant.caPem } : {}),
+    logger: ctx.log,
   };
 }
 
@@ -62,18 +68,27 @@ export function createConnectorTokenProvider(options: ConnectorTokenOptions): Co
     return { token: json.access_token, expiresAt: Date.now() + expiresIn * 1000 };
   }
 
+  // A certificate goes through msal-node (client assertion), as the Graph apps' certificates do:
+  // same PEM handling, authority checks and retries (src/graph/token-provider.ts).
+  let certificateTokens: MsalAppTokenProvider | undefined;
   async function withCertificate(certPath: string) {
-    const pem = await readFile(certPath, 'utf8');
-    const app = new ConfidentialClientApplication({
-      auth: {
-        clientId: appId,
-        authority,
-        clientCertificate: { privateKey: pem, thumbprintSha256: certThumbprint(pem) },
-      },
-    });
-    const result = await app.acquireTokenByClientCredential({ scopes: [BOT_CONNECTOR_SCOPE] });
-    if (!result?.accessToken) throw new Error('bot connector token request returned no token');
-    return { token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3_000_000 };
+    if (!certificateTokens) {
+      const pem = await readFile(certPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`BOT_CERT_PATH ${certPath} cannot be read (${err.code ?? err.message})`);
+      });
+      certificateTokens = new MsalAppTokenProvider(
+        options.tenant,
+        { clientId: appId, certificate: { privateKeyPem: pem, certificatePem: pem } },
+        {
+          authorityHost: options.authorityHost,
+          agent: createHttpsAgent(options.caPem, 4),
+          scope: BOT_CONNECTOR_SCOPE,
+          logger: options.logger ?? createLogger('silent'),
+        },
+      );
+    }
+    // msal-node caches the token and renews it before it expires.
+    return { token: await certificateTokens.getAccessToken(), expiresAt: 0 };
   }
 
   return async () => {
@@ -86,11 +101,4 @@ export function createConnectorTokenProvider(options: ConnectorTokenOptions): Co
     cached = await pending;
     return cached.token;
   };
-}
-
-function certThumbprint(pem: string): string {
-  const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
-  if (!match) throw new Error('BOT_CERT_PATH must hold a PEM private key and certificate');
-  const der = Buffer.from(match[1].replace(/\s+/g, ''), 'base64');
-  return createHash('sha256').update(der).digest('hex');
 }

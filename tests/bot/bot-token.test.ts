@@ -1,6 +1,10 @@
 // Channel-token validation against the real local token issuer (the same code path production
 // runs against Bot Framework's OpenID metadata), and the bot's outbound connector token.
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { decodeJwt } from 'jose';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../bot/bot-routes.ts';
 import { createConnectorTokenProvider } from '../../src/auth/bot-connector-token.ts';
@@ -140,6 +144,48 @@ describe('bot connector token', () => {
     });
     await expect(provider()).rejects.toThrow(/token request failed: 401/);
   });
+
+  it('authenticates with a certificate (BOT_CERT_PATH: key and certificate in one PEM file) through a client assertion', async () => {
+    const pems = await generate([{ name: 'commonName', value: 'entra-backup-bot' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+    });
+    fx.registry.addCertificate(bot.clientId, pems.cert);
+    const certPath = path.join(tmpdir(), `bot-cert-${process.pid}.pem`);
+    await writeFile(certPath, `${pems.private}\n${pems.cert}`, { mode: 0o600 });
+    const provider = createConnectorTokenProvider({
+      appId: bot.clientId,
+      certPath,
+      authorityHost: fx.issuer.url,
+      tenant: 'botframework.com',
+      caPem: fx.tls.caPem,
+    });
+    const claims = decodeJwt(String(await provider()));
+    expect(claims.aud).toBe('https://api.botframework.com');
+    expect(claims.appid ?? claims.azp).toBe(bot.clientId);
+    expect(claims.appidacr ?? claims.azpacr).toBe('2');
+
+    const unregistered = await generate([{ name: 'commonName', value: 'not-registered' }], { keySize: 2048 });
+    const otherPath = path.join(tmpdir(), `bot-cert-other-${process.pid}.pem`);
+    await writeFile(otherPath, `${unregistered.private}\n${unregistered.cert}`, { mode: 0o600 });
+    await expect(
+      createConnectorTokenProvider({
+        appId: bot.clientId,
+        certPath: otherPath,
+        authorityHost: fx.issuer.url,
+        tenant: 'botframework.com',
+        caPem: fx.tls.caPem,
+      })(),
+    ).rejects.toThrow(/AADSTS700027.*key was not found/);
+    await expect(
+      createConnectorTokenProvider({
+        appId: bot.clientId,
+        certPath: path.join(tmpdir(), 'no-such-bot-cert.pem'),
+        authorityHost: fx.issuer.url,
+        tenant: 'botframework.com',
+      })(),
+    ).rejects.toThrow(/BOT_CERT_PATH .* cannot be read \(ENOENT\)/);
+  }, 60_000);
 
   it('sends no token in anonymous mode', async () => {
     expect(
