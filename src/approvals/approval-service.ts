@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { isTenantAdmin } from '../auth/tenant-admin.ts';
 import type { Principal } from '../domain.ts';
+import { unverifiedMappedDomains } from '../settings/tenant-domains.ts';
 import { ensureTenant } from '../settings/tenant-settings.ts';
 import { type RestoreRecord, StoreConflictError } from '../store/store.ts';
 import { planRestoreRequest } from './restore-planner-port.ts';
@@ -89,6 +90,14 @@ export async function requestRestore(
       'not-admin',
       'Restoring into another tenant needs you to be an admin of that tenant too.',
     );
+  }
+  const domainMap = (request.options as { domainMap?: unknown } | undefined)?.domainMap;
+  if (target && target !== tenantId && domainMap && typeof domainMap === 'object') {
+    const refused = await unverifiedMappedDomains(ctx, target, domainMap as Record<string, string>);
+    if (refused) {
+      await audit(ctx, actor, 'restore.request-refused', undefined, { reason: 'domain-map', target });
+      throw new ApprovalError('invalid-request', `Domain map: ${refused}.`);
+    }
   }
   const settings = await ensureTenant(ctx.store, tenantId, ctx.now());
   // The tenant is the acting admin's, whatever the request body says.

@@ -1,8 +1,8 @@
 // Restores into another tenant (MSP admins): which tenants the signed-in admin may write to, and
 // the server-side check of a request's target. The list and the check are decided here from the
 // caller's token and the product's own admin check, never from what the page sends.
-import type { AppContext } from '../app-context.ts';
 import type { RestoreOptions } from '../restore/restore-types.ts';
+import { tenantDomains, unverifiedMappedDomains } from '../settings/tenant-domains.ts';
 import { type ApiDeps, type Caller, HttpError } from './http-helpers.ts';
 import type { RestoreTargets, TenantDomains } from './restore-target-types.ts';
 
@@ -10,49 +10,7 @@ export type { RestoreTargets, TenantDomains };
 
 /** Managed tenants looked at per listing (each needs an admin check). */
 const MAX_TENANTS = 200;
-const DOMAINS_TTL_MS = 10 * 60_000;
 const CHECK_CONCURRENCY = 8;
-
-interface Organization {
-  displayName?: string;
-  verifiedDomains?: { name?: string; isDefault?: boolean }[];
-}
-
-const domainCaches = new WeakMap<AppContext, Map<string, { value: TenantDomains; at: number }>>();
-
-/** The tenant's name and verified domains from Graph (/organization), cached a few minutes. */
-export async function tenantDomains(
-  ctx: AppContext,
-  tenantId: string,
-  fallbackName: string,
-): Promise<TenantDomains> {
-  let cache = domainCaches.get(ctx);
-  if (!cache) {
-    cache = new Map();
-    domainCaches.set(ctx, cache);
-  }
-  const now = Date.now();
-  const hit = cache.get(tenantId);
-  if (hit && now - hit.at < DOMAINS_TTL_MS) return hit.value;
-  let value: TenantDomains;
-  try {
-    const page = await ctx.graph
-      .forBackup(tenantId)
-      .get<{ value?: Organization[] }>('/organization?$select=displayName,verifiedDomains');
-    const org = page.value?.[0] ?? {};
-    const domains = (org.verifiedDomains ?? [])
-      .filter((d) => typeof d.name === 'string' && d.name)
-      .sort((a, b) => Number(Boolean(b.isDefault)) - Number(Boolean(a.isDefault)))
-      .map((d) => String(d.name).toLowerCase());
-    value = { tenantId, displayName: org.displayName || fallbackName, domains };
-  } catch (error) {
-    // Consent revoked or Graph down: the tenant is still listed, its domains typed by hand.
-    ctx.log.warn({ tenantId, err: error }, 'restore targets: could not read the tenant’s domains');
-    return { tenantId, displayName: fallbackName, domains: [] };
-  }
-  cache.set(tenantId, { value, at: now });
-  return value;
-}
 
 /** The tenants the caller may restore into (besides their own), with their domains. */
 export async function listRestoreTargets(deps: ApiDeps, caller: Caller): Promise<RestoreTargets> {
@@ -113,17 +71,8 @@ export async function assertRestoreTarget(
       `You can restore only into tenants where you are an admin too; ${target.slice(0, 64)} is not one of them`,
     );
   }
-  const settings = await deps.ctx.store.getSettings(target);
-  const { domains } = await tenantDomains(deps.ctx, target, settings?.displayName || target);
-  if (!domains.length) return; // unknown domains: Graph refuses a wrong one at restore time
-  const unknown = Object.entries(map).filter(([, to]) => !domains.includes(to.toLowerCase()));
-  if (unknown.length) {
-    throw new HttpError(
-      400,
-      'invalid_request',
-      `options.domainMap: ${unknown.map(([from, to]) => `${from} → ${to}`).join(', ')}: not a verified domain of the target tenant (${domains.join(', ')})`,
-    );
-  }
+  const refused = await unverifiedMappedDomains(deps.ctx, target, map);
+  if (refused) throw new HttpError(400, 'invalid_request', `options.domainMap: ${refused}`);
 }
 
 async function adminOf(deps: ApiDeps, tenantId: string, objectId: string): Promise<boolean> {

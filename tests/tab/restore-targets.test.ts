@@ -3,6 +3,7 @@
 // not manage) is refused with one clear message and leaves nothing behind; the domain map is
 // checked against the target's verified domains; the request goes through the same approvals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestRestore } from '../../src/approvals/approval-service.ts';
 import { createTabWorld, type TabWorld } from './tab-world.ts';
 
 let world: TabWorld;
@@ -154,6 +155,29 @@ describe('restore into another tenant: authorization', () => {
     expect((noTarget.json.error as { message: string }).message).toMatch(
       /only to a restore into another tenant/,
     );
+  });
+
+  it("the approval service (the bot's path to a request) refuses the same domain map, and audits it", async () => {
+    const actor = {
+      tenantId: world.tenantId,
+      objectId: world.adminA.objectId,
+      displayName: 'Admin A',
+      kind: 'user' as const,
+    };
+    await expect(
+      requestRestore(world.ctx, actor, {
+        ...restoreBody({ targetTenantId: other.tenantId, domainMap: { [sourceDomain]: 'evil.example' } }),
+        at: new Date().toISOString(),
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringContaining(`${sourceDomain} → evil.example: not a verified domain`),
+    });
+    const audit = await world.ctx.store.listAudit(world.tenantId, {
+      action: 'restore.request-refused',
+      limit: 1,
+    });
+    expect(audit.items[0]?.details).toMatchObject({ reason: 'domain-map', target: other.tenantId });
   });
 
   it('sends an allowed cross-tenant request through the same approval flow', async () => {
