@@ -8,7 +8,14 @@
 //   this run already wrote: they count as the created/changed/deleted they were, not unchanged.
 import { emptyCounts, type GraphObject, type ObjectType, type TypeCounts } from '../domain.ts';
 import type { GraphClient } from '../graph/gateway.ts';
-import type { EdgeRecord, ObjectRecord, PageCommit, Store, VersionRecord } from '../store/store.ts';
+import type {
+  EdgeRecord,
+  ObjectRecord,
+  PageCommit,
+  Store,
+  VersionHead,
+  VersionRecord,
+} from '../store/store.ts';
 import { canonicalize, contentHash, TOMBSTONE_HASH } from './canonical.ts';
 import type { CollectedPage, EdgeChange, EdgeTarget, ObjectChange } from './collectors/collector.ts';
 import { edgeIdFor, edgeKey, versionIdFor } from './ids.ts';
@@ -159,7 +166,9 @@ export async function buildCommit(w: WriterContext, page: CollectedPage): Promis
   for (const change of page.changes) {
     const key = keyOf(change.type, change.id);
     const rec = records.get(key) ?? existing.get(key);
-    const firstMeeting = !met.has(key);
+    // A repeated entry of a full round (a split group) met the writer on an earlier page of the
+    // round, maybe before a resume: counted then.
+    const firstMeeting = !met.has(key) && !change.repeated;
     if (change.deleted) {
       if (!change.reconciled) bump(counts, change.type, 'seen');
       if (!rec || rec.deleted) {
@@ -277,17 +286,28 @@ async function reuseLeftVersions(
     if (!first.has(key)) first.set(key, v);
   }
   const candidates = [...first.entries()];
-  const replaced = new Map<VersionRecord, VersionRecord>();
-  for (let i = 0; i < candidates.length; i += LEFT_VERSION_READS) {
+  const replaced = new Map<VersionRecord, VersionHead>();
+  const consider = (key: string, v: VersionRecord, stored: VersionHead | undefined) => {
+    const known = existing.get(key)?.lastChangedAt ?? '';
+    if (!stored || stored.hash !== v.hash || stored.versionId === v.versionId) return;
+    if (stored.capturedAt <= known) return;
+    replaced.set(v, stored);
+  };
+  if (w.store.newestBackupVersions && candidates.length) {
+    // One read for the page where the store can (Cosmos DB: one query, not one per version).
+    const newest = await w.store.newestBackupVersions(
+      w.tenantId,
+      candidates.map(([, v]) => v.objectId),
+    );
+    for (const [key, v] of candidates) consider(key, v, newest.get(key));
+  }
+  for (let i = 0; i < candidates.length && !w.store.newestBackupVersions; i += LEFT_VERSION_READS) {
     await Promise.all(
       candidates.slice(i, i + LEFT_VERSION_READS).map(async ([key, v]) => {
         const stored = (await w.store.listVersions(w.tenantId, v.objectId, 5)).find(
           (s) => s.source === 'backup' && s.objectType === v.objectType,
         );
-        const known = existing.get(key)?.lastChangedAt ?? '';
-        if (!stored || stored.hash !== v.hash || stored.versionId === v.versionId) return;
-        if (stored.capturedAt <= known) return;
-        replaced.set(v, stored);
+        consider(key, v, stored);
       }),
     );
   }
@@ -422,6 +442,26 @@ async function applyEdges(
     deletedSources.length === 0 &&
     perKey.get(`${c.sourceId}|${c.kind}`) === 1 &&
     c.targets.every((t) => t.discriminator === undefined);
+
+  // Where the store reads many sources at once (Cosmos DB), the relationships the page's changes
+  // load are read in one query, not one per source and kind.
+  if (w.store.listAliveEdgesOfSources) {
+    const keys = new Map<string, string>();
+    for (const c of changes) {
+      if (w.store.diffAliveEdges && diffable(c)) continue;
+      if (c.mode === 'patch' && c.targets.length > TARGET_LOOKUP_MIN) continue;
+      keys.set(`${c.sourceId}|${c.kind}`, c.sourceId);
+    }
+    if (keys.size > 1) {
+      const edges = await w.store.listAliveEdgesOfSources(w.tenantId, [...new Set(keys.values())]);
+      for (const k of keys.keys()) {
+        alive.set(k, new Map());
+        complete.add(k);
+      }
+      for (const e of edges)
+        alive.get(`${e.sourceId}|${e.kind}`)?.set(edgeKey(e.targetId, discriminatorOf(e)), e);
+    }
+  }
 
   for (const change of changes) {
     if (w.store.diffAliveEdges && diffable(change)) {

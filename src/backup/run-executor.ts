@@ -197,6 +197,7 @@ export async function executeRun(
       return failed;
     }
     const final = await handle.finish(finalize);
+    await dropRoundState(ctx, final);
     ctx.events.emit(status === 'failed' ? 'run.failed' : 'run.finished', final);
     log.info(
       { status, durationMs: final.durationMs, graphRequests: final.graphRequests },
@@ -212,6 +213,7 @@ export async function executeRun(
     failed.finishedAt = ctx.now().toISOString();
     try {
       await handle.finish(() => failed);
+      await dropRoundState(ctx, failed);
     } catch {
       // the store is unreachable; the run resumes when it is back
     }
@@ -219,6 +221,18 @@ export async function executeRun(
     return failed;
   } finally {
     handle.stopRenewing();
+  }
+}
+
+/**
+ * A finished run is never resumed: the round state its failed or stopped streams left goes now
+ * (retention removes it if this fails).
+ */
+async function dropRoundState(ctx: AppContext, run: RunRecord): Promise<void> {
+  try {
+    await ctx.store.deleteRoundState?.(run.tenantId, run.runId);
+  } catch (err) {
+    ctx.log.warn({ tenantId: run.tenantId, runId: run.runId, err }, 'round state of a finished run kept');
   }
 }
 
@@ -280,13 +294,25 @@ async function runType(
     start,
     previous: { deltaLink: previous.deltaLink, watermark: previous.watermark },
   });
-  // A stream resumed mid-round that cannot continue from its cursor (a full listing, whose
-  // reconciliation needs every id of the round) starts over: its counts start over too, and the
-  // writer counts what this run wrote before as it was, so they equal an uninterrupted run's.
-  // Deletions stay: objects tombstoned before the restart are not listed again.
-  let recount = Object.keys(start).length > 0 && !start.done && (start.fullSync || !start.nextLink);
+  // A resumed stream continues from its cursor (a full round rebuilds its state from the round
+  // state stored with its pages), its counts too. One that cannot (its round state is missing)
+  // starts over and says so on its first page: its counts start over, and the writer counts what
+  // this run wrote before as it was, so they equal an uninterrupted run's. Deletions stay:
+  // objects tombstoned before the restart are not listed again.
   for await (const page of readAhead(pages, READ_AHEAD_PAGES)) {
     if (shared.stopped()) return;
+    const recount = page.restarted === true;
+    const roundState = page.roundState
+      ? {
+          roundState: {
+            runId: run.runId,
+            stream: type,
+            seq: page.roundState.seq,
+            data: page.roundState.data,
+          },
+        }
+      : {};
+    const roundDone = page.roundDone ? { roundStateDone: { runId: run.runId, stream: type } } : {};
     // Built one page at a time (the run's writer), committed through the run's handle: while
     // one stream's page is being committed (on the store's writer thread, for SQLite), the
     // next stream's page is built. A stream's next page is built only after its own commit.
@@ -297,7 +323,7 @@ async function runType(
     if (!built || shared.stopped()) return;
     const at = ctx.now().toISOString();
     let counted = shared.counted;
-    const committed = await handle.commit(built.commit, (r) => {
+    const committed = await handle.commit({ ...built.commit, ...roundState, ...roundDone }, (r) => {
       // Requests up to this commit (commits are one at a time: no other stream's in between).
       counted = { requests: shared.client.stats.requests, throttled: shared.client.stats.throttled };
       if (recount) r.counts[type] = { ...emptyCounts(), deleted: r.counts[type]?.deleted ?? 0 };
@@ -319,7 +345,6 @@ async function runType(
       return r;
     });
     shared.counted = counted;
-    recount = false;
     if (!committed) return;
     ctx.events.emit('run.progress', {
       tenantId: run.tenantId,

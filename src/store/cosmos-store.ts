@@ -20,6 +20,7 @@ import { OBJECT_TYPES, type ObjectType, type RunStatus } from '../domain.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
 import { CONTAINER_NAMES, CONTAINERS, type ContainerName, objectKey, safeId } from './cosmos-containers.ts';
 import { cosmosStatus, cosmosUnavailable, isConnectionReset, isRequestTimeout } from './cosmos-errors.ts';
+import { deleteRoundState, pruneRoundState, readRoundState, writeRoundState } from './cosmos-round-state.ts';
 import {
   type AuditEntry,
   type AuditInput,
@@ -31,12 +32,14 @@ import {
   type PageCommit,
   type RestoreRecord,
   type RestoreStatus,
+  type RoundStateChunk,
   type RunRecord,
   type Store,
   StoreConflictError,
   StoreUnavailableError,
   type SyncState,
   type TenantSettings,
+  type VersionHead,
   type VersionRecord,
 } from './store.ts';
 import {
@@ -45,9 +48,11 @@ import {
   decodeContinuation,
   edgeSourceId,
   encodeContinuation,
+  newestHeads,
   normalizeEdge,
   normalizeObject,
   normalizeRestore,
+  normalizeRoundState,
   normalizeRun,
   normalizeSearchTerm,
   normalizeVersion,
@@ -545,6 +550,7 @@ export class CosmosStore implements Store {
       removedAt: toIso(r.removedAt, 'removedAt'),
     }));
     const run = page.run ? normalizeRun(assertTenant(tenantId, page.run, 'run')) : undefined;
+    const roundState = page.roundState ? normalizeRoundState(page.roundState, page.run?.runId) : undefined;
 
     return this.guard(async () => {
       // 1. Versions (deterministic ids: an upsert of a replayed version writes the same bytes).
@@ -590,7 +596,9 @@ export class CosmosStore implements Store {
           .item(String(doc.id), key)
           .patch([{ op: 'set', path: '/removedAt', value: r.removedAt }]);
       });
-      // 5. The checkpoint, last.
+      // 5. The round's state chunk: before the checkpoint that counts it.
+      if (roundState) await writeRoundState(this.c('settings'), tenantId, roundState);
+      // 6. The checkpoint, last.
       if (!run) return undefined;
       const doc: Doc = { ...run, id: safeId(run.runId) };
       const written = page.run?.etag
@@ -602,8 +610,38 @@ export class CosmosStore implements Store {
             `run ${run.runId} of tenant ${tenantId}`,
           )
         : await this.upsert('runs', doc);
+      // 7. A done round's chunks, once the checkpoint no longer counts them. The page is
+      // committed: a failure here leaves chunks that the run's end (or retention) removes.
+      if (page.roundStateDone) {
+        const { runId, stream } = page.roundStateDone;
+        await deleteRoundState(this.c('settings'), tenantId, runId, stream).catch(() => 0);
+      }
       return strip<RunRecord>(written);
     });
+  }
+
+  readRoundState(
+    tenantId: string,
+    runId: string,
+    stream: string,
+    pages: number,
+  ): AsyncIterable<RoundStateChunk> {
+    const container = this.c('settings');
+    const guard = <T>(fn: () => Promise<T>) => this.guard(fn);
+    return {
+      async *[Symbol.asyncIterator]() {
+        const it = readRoundState(container, tenantId, runId, stream, pages)[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await guard(() => it.next());
+          if (next.done) return;
+          yield next.value;
+        }
+      },
+    };
+  }
+
+  async deleteRoundState(tenantId: string, runId: string, stream?: string): Promise<number> {
+    return this.guard(() => deleteRoundState(this.c('settings'), tenantId, runId, stream));
   }
 
   async listVersions(tenantId: string, objectId: string, limit?: number): Promise<VersionRecord[]> {
@@ -619,6 +657,21 @@ export class CosmosStore implements Store {
           key,
         )
       ).map((d) => stripNoEtag<VersionRecord>(d)),
+    );
+  }
+
+  async newestBackupVersions(tenantId: string, objectIds: string[]): Promise<Map<string, VersionHead>> {
+    if (objectIds.length === 0) return new Map();
+    return this.guard(async () =>
+      newestHeads(
+        // One query across the objects' partitions: metadata only, never the content.
+        await this.query<VersionHead & { source?: unknown }>(
+          'versions',
+          `SELECT c.objectType, c.objectId, c.versionId, c.capturedAt, c.hash, c.source FROM c
+           WHERE c.tenantId = @tenantId AND ARRAY_CONTAINS(@ids, c.objectId)`,
+          { tenantId, ids: [...new Set(objectIds)] },
+        ),
+      ),
     );
   }
 
@@ -689,6 +742,19 @@ export class CosmosStore implements Store {
           : {}),
       };
     });
+  }
+
+  async listAliveEdgesOfSources(tenantId: string, sourceIds: string[]): Promise<EdgeRecord[]> {
+    if (sourceIds.length === 0) return [];
+    return this.guard(async () =>
+      (
+        await this.query(
+          'edges',
+          `SELECT * FROM c WHERE c.tenantId = @tenantId AND ARRAY_CONTAINS(@ids, c.sourceId) AND IS_NULL(c.removedAt)`,
+          { tenantId, ids: [...new Set(sourceIds)] },
+        )
+      ).map((d) => stripNoEtag<EdgeRecord>(d)),
+    );
   }
 
   async listEdges(tenantId: string, query: EdgeQuery): Promise<EdgeRecord[]> {
@@ -769,6 +835,11 @@ export class CosmosStore implements Store {
       };
       await mapLimit(doomed, WRITE_CONCURRENCY, (d) => remove('versions', d.id, d.key));
       await mapLimit(edges, WRITE_CONCURRENCY, (e) => remove('edges', e.id, e.objectKey));
+      // Round state a crash left behind: its run is no longer running (never resumed).
+      await pruneRoundState(this.c('settings'), tenantId, async (runId) => {
+        const run = await this.readDoc('runs', safeId(runId), tenantId);
+        return run?.status === 'queued' || run?.status === 'running';
+      });
       return deleted;
     });
   }

@@ -1,5 +1,5 @@
-// The SQL of a backup page commit (versions, objects with their search index, edges, the run's
-// checkpoint), on any connection: the store's own, or the writer thread's
+// The SQL of a backup page commit (versions, objects with their search index, edges, a full
+// round's state chunk, the run's checkpoint), on any connection: the store's own, or the writer thread's
 // (sqlite-commit-thread.ts). The caller runs it inside one IMMEDIATE transaction.
 import type Database from 'better-sqlite3';
 import { keyPrefixesOf } from './sqlite-object-query.ts';
@@ -82,7 +82,22 @@ export function writePage(db: SqlAccess, tenantId: string, page: NormalizedPage,
       { tenantId, ...r },
     );
   }
+  if (page.roundState) {
+    const c = page.roundState;
+    db.exec(
+      `INSERT INTO round_state (tenant_id, run_id, stream, seq, data) VALUES (@tenantId, @runId, @stream, @seq, @data)
+       ON CONFLICT (tenant_id, run_id, stream, seq) DO UPDATE SET data = excluded.data`,
+      { tenantId, runId: c.runId, stream: c.stream, seq: c.seq, data: c.data },
+    );
+  }
   if (page.run) writeRun(db, page.run, etag, page.runIfMatch);
+  // In the same transaction as the run: the checkpoint never counts a chunk that is gone.
+  if (page.roundStateDone) {
+    db.exec('DELETE FROM round_state WHERE tenant_id = @tenantId AND run_id = @runId AND stream = @stream', {
+      tenantId,
+      ...page.roundStateDone,
+    });
+  }
 }
 
 function upsertObject(db: SqlAccess, tenantId: string, o: ObjectRecord): void {

@@ -165,6 +165,18 @@ const MIGRATIONS: string[] = [
   ALTER TABLE audit ADD COLUMN once_key TEXT;
   CREATE UNIQUE INDEX audit_once ON audit (tenant_id, once_key) WHERE once_key IS NOT NULL;
   `,
+  // 4: a full round's state per committed page (ids seen, relationships), so a killed full round
+  // resumes from its checkpoint; deleted when the stream's round is done or the run ends.
+  `
+  CREATE TABLE round_state (
+    tenant_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, run_id, stream, seq)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

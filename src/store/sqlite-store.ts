@@ -23,12 +23,14 @@ import {
   type PageCommit,
   type RestoreRecord,
   type RestoreStatus,
+  type RoundStateChunk,
   type RunRecord,
   type Store,
   StoreConflictError,
   StoreUnavailableError,
   type SyncState,
   type TenantSettings,
+  type VersionHead,
   type VersionRecord,
 } from './store.ts';
 import {
@@ -36,9 +38,11 @@ import {
   clampLimit,
   decodeContinuation,
   encodeContinuation,
+  newestHeads,
   normalizeEdge,
   normalizeObject,
   normalizeRestore,
+  normalizeRoundState,
   normalizeRun,
   normalizeVersion,
   positionNumber,
@@ -393,6 +397,10 @@ export class SqliteStore implements Store {
             ...(page.run.etag === undefined ? {} : { runIfMatch: page.run.etag }),
           }
         : {}),
+      ...(page.roundState ? { roundState: normalizeRoundState(page.roundState, page.run?.runId) } : {}),
+      ...(page.roundStateDone
+        ? { roundStateDone: { runId: page.roundStateDone.runId, stream: page.roundStateDone.stream } }
+        : {}),
     };
     const etag = randomUUID();
     const thread = this.commitThreadFor(normalized);
@@ -405,11 +413,25 @@ export class SqliteStore implements Store {
     const n = clampLimit(limit, 1000, 100_000);
     return this.run(() =>
       this.all(
+        // `+captured_at`: walk the object's own versions (few), never the tenant's by time (see getVersionAt).
         `SELECT doc FROM versions WHERE tenant_id = @tenantId AND object_id = @objectId
-         ORDER BY captured_at DESC, version_id DESC LIMIT @n`,
+         ORDER BY +captured_at DESC, version_id DESC LIMIT @n`,
         { tenantId, objectId, n },
       ).map((r) => parse<VersionRecord>(r.doc)),
     );
+  }
+
+  async newestBackupVersions(tenantId: string, objectIds: string[]): Promise<Map<string, VersionHead>> {
+    if (objectIds.length === 0) return new Map();
+    const rows = this.run(() =>
+      this.all(
+        `SELECT v.object_type AS objectType, v.object_id AS objectId, v.version_id AS versionId,
+           v.captured_at AS capturedAt, json_extract(v.doc, '$.hash') AS hash, json_extract(v.doc, '$.source') AS source
+         FROM json_each(@ids) AS j JOIN versions AS v ON v.tenant_id = @tenantId AND v.object_id = j.value`,
+        { tenantId, ids: JSON.stringify([...new Set(objectIds)]) },
+      ),
+    );
+    return newestHeads(rows as unknown as (VersionHead & { source?: unknown })[]);
   }
 
   async getVersion(
@@ -430,8 +452,11 @@ export class SqliteStore implements Store {
     const atIso = toIso(at, 'at');
     return this.run(() => {
       const row = this.get(
-        `SELECT doc FROM versions WHERE tenant_id = @tenantId AND object_id = @objectId AND captured_at <= @at
-         ORDER BY captured_at DESC, version_id DESC LIMIT 1`,
+        // Without table statistics SQLite would walk versions_by_time back from `at` until it meets
+        // the object: every version in the tenant (24 ms a read at 100k users). `+captured_at`
+        // keeps it on the (tenant, object, version) index: the object's few versions, sorted.
+        `SELECT doc FROM versions WHERE tenant_id = @tenantId AND object_id = @objectId AND +captured_at <= @at
+         ORDER BY +captured_at DESC, version_id DESC LIMIT 1`,
         { tenantId, objectId, at: atIso },
       );
       return row ? parse<VersionRecord>(row.doc) : undefined;
@@ -548,9 +573,45 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async *readRoundState(
+    tenantId: string,
+    runId: string,
+    stream: string,
+    pages: number,
+  ): AsyncIterable<RoundStateChunk> {
+    // One chunk per query: no statement stays open between the caller's steps.
+    for (let seq = 0; seq < pages; seq++) {
+      const row = this.run(() =>
+        this.get(
+          `SELECT data FROM round_state
+           WHERE tenant_id = @tenantId AND run_id = @runId AND stream = @stream AND seq = @seq`,
+          { tenantId, runId, stream, seq },
+        ),
+      );
+      if (row) yield { runId, stream, seq, data: String(row.data) };
+    }
+  }
+
+  async deleteRoundState(tenantId: string, runId: string, stream?: string): Promise<number> {
+    return this.write(
+      () =>
+        this.exec(
+          `DELETE FROM round_state WHERE tenant_id = @tenantId AND run_id = @runId
+           AND (@stream IS NULL OR stream = @stream)`,
+          { tenantId, runId, stream: stream ?? null },
+        ).changes,
+    );
+  }
+
   async pruneVersions(tenantId: string, before: string): Promise<number> {
     const beforeIso = toIso(before, 'before');
     return this.write(() => {
+      // Round state a crash left behind: its run is no longer running (never resumed).
+      this.exec(
+        `DELETE FROM round_state WHERE tenant_id = @tenantId AND run_id NOT IN
+           (SELECT run_id FROM runs WHERE tenant_id = @tenantId AND status IN ('queued', 'running'))`,
+        { tenantId },
+      );
       // A version goes when a newer one exists that is itself at or before `before`: the state
       // at `before` (and each object's newest version) stays.
       const versions = this.exec(

@@ -1,6 +1,14 @@
 // Value rules shared by both store implementations: canonical timestamps, opaque continuation
 // tokens, search text, limits. Both stores call these so they answer the same way.
-import type { EdgeRecord, ObjectRecord, RestoreRecord, RunRecord, VersionRecord } from './store.ts';
+import type {
+  EdgeRecord,
+  ObjectRecord,
+  RestoreRecord,
+  RoundStateChunk,
+  RunRecord,
+  VersionHead,
+  VersionRecord,
+} from './store.ts';
 
 /** Rejected input (bad timestamp, bad continuation token): a caller error, not a store fault. */
 export class StoreInputError extends Error {
@@ -199,4 +207,40 @@ export function assertTenant<T extends { tenantId: string }>(tenantId: string, r
     );
   }
   return record;
+}
+
+/** A round-state chunk checked before it is stored: a bad one is refused, naming why. */
+export function normalizeRoundState(chunk: RoundStateChunk, runId: string | undefined): RoundStateChunk {
+  const what = `round-state chunk ${chunk.stream}#${chunk.seq}`;
+  if (typeof chunk.stream !== 'string' || chunk.stream === '')
+    throw new StoreInputError(`${what} refused: its stream name is empty`);
+  if (!Number.isSafeInteger(chunk.seq) || chunk.seq < 0)
+    throw new StoreInputError(`${what} refused: seq must be a non-negative integer`);
+  if (typeof chunk.data !== 'string') throw new StoreInputError(`${what} refused: data must be a string`);
+  if (runId !== undefined && chunk.runId !== runId)
+    throw new StoreInputError(`${what} of run ${chunk.runId} refused in a commit of run ${runId}`);
+  return { runId: chunk.runId, stream: chunk.stream, seq: chunk.seq, data: chunk.data };
+}
+
+/** The newest of each object's backup versions among `rows`, keyed `${objectType}|${objectId}`. */
+export function newestHeads(rows: (VersionHead & { source?: unknown })[]): Map<string, VersionHead> {
+  const out = new Map<string, VersionHead>();
+  for (const r of rows) {
+    if (r.source !== 'backup') continue;
+    const key = `${r.objectType}|${r.objectId}`;
+    const cur = out.get(key);
+    const newer =
+      !cur ||
+      r.capturedAt > cur.capturedAt ||
+      (r.capturedAt === cur.capturedAt && r.versionId > cur.versionId);
+    if (newer)
+      out.set(key, {
+        objectType: r.objectType,
+        objectId: r.objectId,
+        versionId: r.versionId,
+        hash: r.hash,
+        capturedAt: r.capturedAt,
+      });
+  }
+  return out;
 }

@@ -174,6 +174,29 @@ export interface PageCommit {
   edgesRemoved: { edgeId: string; removedAt: string }[];
   /** The run's checkpoint, written last (after the data it covers). */
   run?: RunRecord;
+  /**
+   * Optional: a chunk of a full round's state (the ids and relationships the page's stream saw),
+   * written with the page and before `run`: a resumed round rebuilds its state from the chunks
+   * its checkpoint counts (readRoundState). Replaying a page overwrites its chunk.
+   */
+  roundState?: RoundStateChunk;
+  /** Optional: a stream whose round is done: its chunks are deleted, after `run` is written. */
+  roundStateDone?: { runId: string; stream: string };
+}
+
+/** A version without its content. */
+export type VersionHead = Pick<
+  VersionRecord,
+  'objectType' | 'objectId' | 'versionId' | 'hash' | 'capturedAt'
+>;
+
+/** One page's share of a full round's state; `data` is opaque to the store (any string). */
+export interface RoundStateChunk {
+  runId: string;
+  stream: string;
+  /** The page's position in the round, from 0. */
+  seq: number;
+  data: string;
 }
 
 export interface ObjectListQuery {
@@ -211,7 +234,19 @@ export interface RunRecord {
   /** Per sync stream progress: the link to resume from and whether the stream is done. */
   checkpoint: Record<
     string,
-    { nextLink?: string; deltaLink?: string; done?: boolean; fullSync?: boolean; watermark?: string }
+    {
+      nextLink?: string;
+      deltaLink?: string;
+      done?: boolean;
+      fullSync?: boolean;
+      watermark?: string;
+      /** A full round: pages whose round-state chunk is stored (seq 0 … roundPages - 1). */
+      roundPages?: number;
+      /** A full round whose listing is complete: only its reconciliation remains. */
+      reconciling?: boolean;
+      /** A stream read per object id in order (authentication methods): the last id committed. */
+      after?: string;
+    }
   >;
   counts: Partial<Record<ObjectType, TypeCounts>>;
   graphRequests: number;
@@ -336,6 +371,12 @@ export interface Store {
   commitPage(tenantId: string, page: PageCommit): Promise<RunRecord | undefined>;
   /** Newest first. */
   listVersions(tenantId: string, objectId: string, limit?: number): Promise<VersionRecord[]>;
+  /**
+   * Optional: for each of the objects, its newest version with source 'backup' (content left
+   * out), keyed `${objectType}|${objectId}`, in one read (the backup writer's check for versions
+   * a partial commit left, per page instead of per version).
+   */
+  newestBackupVersions?(tenantId: string, objectIds: string[]): Promise<Map<string, VersionHead>>;
   getVersion(tenantId: string, objectId: string, versionId: string): Promise<VersionRecord | undefined>;
   /** The newest version with capturedAt ≤ at. */
   getVersionAt(tenantId: string, objectId: string, at: string): Promise<VersionRecord | undefined>;
@@ -345,6 +386,12 @@ export interface Store {
     query: { from: string; to: string; types?: ObjectType[]; limit?: number; continuation?: string },
   ): Promise<Page<VersionRecord>>;
   listEdges(tenantId: string, query: EdgeQuery): Promise<EdgeRecord[]>;
+  /**
+   * Optional: the currently alive edges (of every kind) of several sources, in one read. Stores
+   * where a query per source costs a round trip (Cosmos DB) offer it; the backup writer then
+   * reads a page's relationships at once instead of per source and kind.
+   */
+  listAliveEdgesOfSources?(tenantId: string, sourceIds: string[]): Promise<EdgeRecord[]>;
   /**
    * Optional: compares a source's alive edges of one kind with the targets it should have,
    * without handing all of them back (a full backup reconciles 300,000+ memberships): `stale` =
@@ -356,9 +403,23 @@ export interface Store {
     query: { sourceId: string; kind: EdgeKind; targetIds: string[] },
   ): Promise<{ stale: EdgeRecord[]; missing: string[] }>;
   /**
+   * Optional: the round-state chunks of a run's stream with seq < `pages`, in seq order (a
+   * missing chunk is skipped: the caller checks the sequence). Stores without it restart a
+   * killed full round from its beginning.
+   */
+  readRoundState?(
+    tenantId: string,
+    runId: string,
+    stream: string,
+    pages: number,
+  ): AsyncIterable<RoundStateChunk>;
+  /** Optional: deletes a run's round-state chunks (of one stream, or all). Returns how many. */
+  deleteRoundState?(tenantId: string, runId: string, stream?: string): Promise<number>;
+  /**
    * Deletes versions older than `before`, always keeping each object's newest version (and the
    * version in force at `before`, so any point in time ≥ before still reads the same), and
-   * edges removed before `before`. Returns the number of records deleted.
+   * edges removed before `before`. Returns the number of records deleted. Round-state chunks
+   * of runs no longer running (left by a crash) go too (not counted).
    */
   pruneVersions(tenantId: string, before: string): Promise<number>;
 

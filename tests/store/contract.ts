@@ -779,6 +779,130 @@ export function runStoreContract(name: string, makeStore: StoreFactory): void {
       expect(await store.listVersions(t, 'u2')).toHaveLength(1);
     });
 
+    it('reads the newest backup version of many objects at once, without content, per tenant', async () => {
+      expect(store.newestBackupVersions).toBeTypeOf('function');
+      const [a, b] = [tenant(), tenant()];
+      const pre = { ...version(a, 'u1', T(4), { a: 4 }), source: 'pre-restore' as const };
+      await store.commitPage(a, {
+        versions: [
+          version(a, 'u1', T(1), { a: 1 }),
+          version(a, 'u1', T(3), { a: 33 }),
+          pre,
+          version(a, 'g1', T(2), { g: 1 }, 'group'),
+          version(a, 'gone', T(2), null),
+        ],
+        objects: [],
+        edgesAdded: [],
+        edgesRemoved: [],
+      });
+      await store.commitPage(b, {
+        versions: [version(b, 'u1', T(9), { b: 1 })],
+        objects: [],
+        edgesAdded: [],
+        edgesRemoved: [],
+      });
+      const newest = await store.newestBackupVersions?.(a, ['u1', 'g1', 'gone', 'missing', 'u1']);
+      const u1 = version(a, 'u1', T(3), { a: 33 });
+      expect(newest?.get('user|u1')).toEqual({
+        objectType: 'user',
+        objectId: 'u1',
+        versionId: u1.versionId,
+        hash: u1.hash,
+        capturedAt: T(3),
+      });
+      expect(newest?.get('group|g1')?.capturedAt).toBe(T(2));
+      expect(newest?.get('user|gone')?.hash).toBe('tombstone');
+      expect([...(newest?.keys() ?? [])].sort()).toEqual(['group|g1', 'user|gone', 'user|u1']);
+      expect((await store.newestBackupVersions?.(b, ['u1', 'g1']))?.get('user|u1')?.capturedAt).toBe(T(9));
+      expect((await store.newestBackupVersions?.(b, []))?.size).toBe(0);
+    });
+
+    it('keeps a full round’s state chunks per run and stream: in order, replay-idempotent, per tenant', async () => {
+      const { readRoundState, deleteRoundState } = store;
+      expect(readRoundState).toBeTypeOf('function');
+      expect(deleteRoundState).toBeTypeOf('function');
+      const read = async (t: string, runId: string, stream: string, pages: number) => {
+        const out: [number, string][] = [];
+        for await (const c of store.readRoundState?.(t, runId, stream, pages) ?? []) {
+          expect([c.runId, c.stream]).toEqual([runId, stream]);
+          out.push([c.seq, c.data]);
+        }
+        return out;
+      };
+      const [a, b] = [tenant(), tenant()];
+      const emptyPage = { versions: [], objects: [], edgesAdded: [], edgesRemoved: [] };
+      let r = await store.createRun(run(a, 'r1', { status: 'running' }));
+      const commit = async (seq: number, data: string, stream = 'user') => {
+        const stored = await store.commitPage(a, {
+          ...emptyPage,
+          roundState: { runId: 'r1', stream, seq, data },
+          run: { ...r, checkpoint: { [stream]: { fullSync: true, roundPages: seq + 1 } } },
+        });
+        if (stored) r = stored;
+      };
+      // Any characters survive (the packed slices use control characters), and a large chunk
+      // (a page holding a 50,000-member group) is split below Cosmos' document limit.
+      const big = `\u0001${'0123456789abcdef'.repeat(250_000)}é\u{1f600}`;
+      await commit(0, 'zero');
+      await commit(1, big);
+      await commit(2, 'two');
+      await commit(0, 'other stream', 'group');
+      expect(await read(a, 'r1', 'user', 3)).toEqual([
+        [0, 'zero'],
+        [1, big],
+        [2, 'two'],
+      ]);
+      // Only the chunks the checkpoint counts are read.
+      expect(await read(a, 'r1', 'user', 2)).toEqual([
+        [0, 'zero'],
+        [1, big],
+      ]);
+      // A replayed page overwrites its chunk: never two for one position.
+      await commit(2, 'two again');
+      await commit(1, 'one again');
+      expect(await read(a, 'r1', 'user', 5)).toEqual([
+        [0, 'zero'],
+        [1, 'one again'],
+        [2, 'two again'],
+      ]);
+      // Another tenant (or run) sees none of them, even with the same run id.
+      await store.createRun(run(b, 'r1', { status: 'running' }));
+      expect(await read(b, 'r1', 'user', 3)).toEqual([]);
+      expect(await read(a, 'r2', 'user', 3)).toEqual([]);
+      // A chunk of one run is refused in the commit of another.
+      await expect(
+        store.commitPage(a, {
+          ...emptyPage,
+          roundState: { runId: 'r9', stream: 'user', seq: 0, data: 'x' },
+          run: r,
+        }),
+      ).rejects.toBeInstanceOf(StoreInputError);
+      // The stream's last commit drops its chunks (after the checkpoint that stops counting them).
+      const done = await store.commitPage(a, {
+        ...emptyPage,
+        roundStateDone: { runId: 'r1', stream: 'user' },
+        run: { ...r, checkpoint: { user: { done: true, fullSync: true } } },
+      });
+      if (done) r = done;
+      expect(await read(a, 'r1', 'user', 3)).toEqual([]);
+      expect(await read(a, 'r1', 'group', 1)).toEqual([[0, 'other stream']]);
+      // The run's end deletes what is left; tenant b's chunks are not touched by tenant a's calls.
+      await store.commitPage(b, {
+        ...emptyPage,
+        roundState: { runId: 'r1', stream: 'group', seq: 0, data: 'b' },
+      });
+      expect(await store.deleteRoundState?.(a, 'r1')).toBe(1);
+      expect(await read(a, 'r1', 'group', 1)).toEqual([]);
+      expect(await read(b, 'r1', 'group', 1)).toEqual([[0, 'b']]);
+      // Retention removes chunks a crash left behind once their run is no longer running.
+      await store.pruneVersions(b, T(1));
+      expect(await read(b, 'r1', 'group', 1)).toEqual([[0, 'b']]);
+      const rb = await store.getRun(b, 'r1');
+      if (rb) await store.updateRun({ ...rb, status: 'failed' }, rb.etag ?? '');
+      await store.pruneVersions(b, T(1));
+      expect(await read(b, 'r1', 'group', 1)).toEqual([]);
+    });
+
     it('rejects malformed input with a clear error', async () => {
       const t = tenant();
       await expect(store.getVersionAt(t, 'u1', 'yesterday-ish')).rejects.toThrow(

@@ -7,7 +7,7 @@ import { CosmosStore } from '../../src/store/cosmos-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { StoreUnavailableError } from '../../src/store/store.ts';
 import { type CosmosTestServer, startCosmosServer } from '../helpers/cosmos-server.ts';
-import { object, runStoreContract, tenant } from './contract.ts';
+import { edge, object, runStoreContract, tenant } from './contract.ts';
 
 let server: CosmosTestServer;
 
@@ -100,5 +100,55 @@ describe('Cosmos store: faults', () => {
       audit: ['/tenantId'],
     });
     client.dispose();
+  });
+});
+
+describe('Cosmos store: reads of a whole page', () => {
+  it('reads the alive edges of several sources in one query, of this tenant only', async () => {
+    const store = await openStore({
+      dataDir: '/nonexistent-unused',
+      cosmos: {
+        endpoint: server.endpoint,
+        key: server.key,
+        database: `db-${randomUUID()}`,
+        caPem: server.caPem,
+      },
+    });
+    try {
+      const [a, b] = [tenant(), tenant()];
+      const at = '2024-01-02T00:00:00.000Z';
+      const closed = edge(a, 'g2', 'u3', '2024-01-01T00:00:00.000Z');
+      await store.commitPage(a, {
+        versions: [],
+        objects: [],
+        edgesAdded: [
+          edge(a, 'g1', 'u1', at),
+          edge(a, 'g1', 'u2', at, 'owner'),
+          edge(a, 'g2', 'u1', at),
+          closed,
+          edge(a, 'g9', 'u1', at),
+        ],
+        edgesRemoved: [{ edgeId: closed.edgeId, removedAt: at }],
+      });
+      await store.commitPage(b, {
+        versions: [],
+        objects: [],
+        edgesAdded: [edge(b, 'g1', 'u7', at)],
+        edgesRemoved: [],
+      });
+      const alive = (await store.listAliveEdgesOfSources?.(a, ['g1', 'g2', 'g1'])) ?? [];
+      expect(alive.map((e) => `${e.sourceId}|${e.kind}|${e.targetId}`).sort()).toEqual([
+        'g1|member|u1',
+        'g1|owner|u2',
+        'g2|member|u1',
+      ]);
+      expect(alive.every((e) => e.tenantId === a && !('objectKey' in e))).toBe(true);
+      expect(await store.listAliveEdgesOfSources?.(a, [])).toEqual([]);
+      expect((await store.listAliveEdgesOfSources?.(b, ['g1', 'g2']))?.map((e) => e.targetId)).toEqual([
+        'u7',
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,8 +1,11 @@
 // Users' authentication method metadata (which methods, phone numbers, device names; never
 // secrets: canonicalization drops secret fields). Read for the users this run changed, and
 // for every user on a full run. Stored as one object per user: `<userId>/authenticationMethods`.
+// Users are read in id order and the checkpoint names the last one committed: a resumed stream
+// continues after it.
 import type { GraphObject } from '../../domain.ts';
 import type { CollectedPage, CollectorContext, ObjectChange } from './collector.ts';
+import { startedStream } from './round-state.ts';
 
 /** Users per committed page (5 $batch requests). */
 const USERS_PER_PAGE = 100;
@@ -18,11 +21,25 @@ export function userIdOfAuthMethods(objectId: string): string {
 type Method = Record<string, unknown> & { id?: string };
 
 export async function* authMethodsCollector(c: CollectorContext): AsyncIterable<CollectedPage> {
-  const cursor = { fullSync: c.run.kind === 'full' };
+  const fullSync = c.run.kind === 'full';
+  // A resumed stream continues after the last user committed (users are read in id order);
+  // its tombstones committed, only the end remains.
+  const after = c.start.done ? undefined : c.start.after;
+  if (c.start.reconciling && after !== undefined) {
+    yield { changes: [], edges: [], cursor: { done: true, fullSync } };
+    return;
+  }
   const { live, gone } = await usersToRead(c);
-  for (let i = 0; i < live.length; i += USERS_PER_PAGE) {
+  live.sort();
+  const from = after === undefined ? 0 : firstAfter(live, after);
+  let restarted = after === undefined && startedStream(c.start);
+  let last = after;
+  for (let i = from; i < live.length; i += USERS_PER_PAGE) {
     const ids = live.slice(i, i + USERS_PER_PAGE);
-    yield await readPage(c, ids, cursor);
+    last = ids[ids.length - 1];
+    const page = await readPage(c, ids, { fullSync, after: last });
+    yield restarted ? { ...page, restarted: true } : page;
+    restarted = false;
   }
   const changes: ObjectChange[] = gone.map((userId) => ({
     type: 'authenticationMethods',
@@ -30,8 +47,31 @@ export async function* authMethodsCollector(c: CollectorContext): AsyncIterable<
     deleted: 'hard',
     reconciled: true,
   }));
-  if (changes.length) yield { changes, edges: [], cursor };
-  yield { changes: [], edges: [], cursor: { done: true, fullSync: cursor.fullSync } };
+  if (changes.length)
+    yield {
+      changes,
+      edges: [],
+      cursor: { fullSync, after: last ?? '', reconciling: true },
+      ...(restarted ? { restarted: true } : {}),
+    };
+  yield {
+    changes: [],
+    edges: [],
+    cursor: { done: true, fullSync },
+    ...(restarted ? { restarted: true } : {}),
+  };
+}
+
+/** Index of the first id in sorted `ids` greater than `after`. */
+function firstAfter(ids: string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid] <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Users whose methods to read now, and users gone whose method records get a tombstone. */

@@ -18,6 +18,11 @@ export interface ObjectChange {
   deleted?: 'soft' | 'hard' | 'lookup';
   /** Found missing by reconciliation (not reported by Graph): not counted as seen. */
   reconciled?: boolean;
+  /**
+   * Returned earlier in this round (a large group split over pages): counted then, so a resumed
+   * execution that meets it first here counts it as the uninterrupted round did.
+   */
+  repeated?: boolean;
 }
 
 export interface EdgeTarget {
@@ -46,6 +51,12 @@ export interface CollectedPage {
   cursor: StreamCursor;
   /** Objects of the page whose relationships could not be read (counted as failed). */
   failed?: { type: ObjectType; id: string; code: string; message: string; requestId?: string }[];
+  /** A full round's state of this page (round-state.ts), committed with it; seq counts from 0. */
+  roundState?: { seq: number; data: string };
+  /** The stream's round is done: its stored round state is dropped with this page. */
+  roundDone?: boolean;
+  /** The first page of a resumed stream's round that starts over: its counts start over too. */
+  restarted?: boolean;
 }
 
 export interface CollectorContext {

@@ -1,16 +1,32 @@
 // Delta streams (users, groups, applications, service principals, devices, administrative
 // units). An incremental round replays the stored delta link; a full round (first run, full
 // run, or an expired token) lists everything and then reconciles: objects the store holds but
-// the round did not return are tombstoned, relationships not returned are closed. Relations
+// the round did not return are tombstoned, relationships not returned are closed. A full round
+// stores what reconciliation needs with each page (round-state.ts), so a killed one resumes. Relations
 // Graph has no delta for are read per returned object (relation-fetch.ts); app role assignments
 // of service principals that did not change are found through the audit log after an
 // incremental round (audited-relations.ts).
-import type { GraphObject } from '../../domain.ts';
+import type { EdgeKind, GraphObject } from '../../domain.ts';
 import { GraphError } from '../../graph/gateway.ts';
 import type { TypeSpec } from '../type-specs.ts';
 import { nextAuditWatermark, servicePrincipalsWithAssignmentChanges } from './audited-relations.ts';
-import type { CollectedPage, CollectorContext, EdgeChange, EdgeTarget, ObjectChange } from './collector.ts';
+import type {
+  CollectedPage,
+  CollectorContext,
+  EdgeChange,
+  EdgeTarget,
+  ObjectChange,
+  StreamCursor,
+} from './collector.ts';
 import { fetchRelations } from './relation-fetch.ts';
+import {
+  encodeRoundState,
+  REMOVED,
+  type RoundPageState,
+  replayRound,
+  resumableRound,
+  startedStream,
+} from './round-state.ts';
 
 type DeltaItem = Record<string, unknown> & { id: string };
 
@@ -35,30 +51,50 @@ export function deltaCollector(spec: TypeSpec) {
   const basePath = spec.path.replace(/\/delta$/, '');
 
   return async function* collect(c: CollectorContext): AsyncIterable<CollectedPage> {
-    // A resumed incremental round continues from its nextLink; a resumed full round starts over
-    // (its reconciliation needs every id of the round, which is not checkpointed).
-    let fullSync: boolean;
-    let link: string;
-    if (c.start.nextLink && !c.start.fullSync) {
-      fullSync = false;
-      link = c.start.nextLink;
-    } else if (c.run.kind === 'full' || c.start.fullSync || !c.previous.deltaLink) {
-      fullSync = true;
-      link = freshLink;
-    } else {
-      fullSync = false;
-      link = c.previous.deltaLink;
-    }
-
     const seen = new Set<string>();
     // Objects whose per-object relations this round read already (audit catch-up skips them).
     const fetched = new Set<string>();
     // Full round: union of each source's relationship slices (large groups arrive split), kept
     // until the round ends (a tenant's memberships are hundreds of thousands of entries).
-    const unions = new Map<string, SliceUnion>();
+    const unions: Unions = new Map();
     const codes = new TargetTypeCodes();
+    // A full round stores its state with each page (round-state.ts): a resumed full round
+    // rebuilds it and continues from its nextLink, or goes straight to reconciliation.
+    let fullSync: boolean;
+    let link = freshLink;
+    let seq = 0;
+    let restarted = false;
+    let listed: { deltaLink: string; watermark?: string } | undefined;
+    const start = c.start;
+    if (start.nextLink && !start.fullSync) {
+      fullSync = false;
+      link = start.nextLink;
+    } else if (
+      resumableRound(start) &&
+      (await replayRound(c, start.roundPages, applyTo(seen, unions, codes)))
+    ) {
+      fullSync = true;
+      seq = start.roundPages;
+      if (start.reconciling && start.deltaLink)
+        listed = { deltaLink: start.deltaLink, ...(start.watermark ? { watermark: start.watermark } : {}) };
+      else if (start.nextLink) link = start.nextLink;
+    } else if (c.run.kind === 'full' || start.fullSync || !c.previous.deltaLink) {
+      seen.clear();
+      unions.clear();
+      codes.reset();
+      fullSync = true;
+      restarted = startedStream(start);
+    } else {
+      fullSync = false;
+      link = c.previous.deltaLink;
+    }
+    const first = (page: CollectedPage): CollectedPage => {
+      if (!restarted) return page;
+      restarted = false;
+      return { ...page, restarted: true };
+    };
 
-    for (;;) {
+    while (!listed) {
       let page: Awaited<ReturnType<typeof c.client.getPage<DeltaItem>>>;
       try {
         page = await c.client.getPage<DeltaItem>(link);
@@ -77,6 +113,8 @@ export function deltaCollector(spec: TypeSpec) {
       const changes: ObjectChange[] = [];
       const edges: EdgeChange[] = [];
       const changedIds: string[] = [];
+      // This page's share of the round's state (full rounds only).
+      const state: RoundPageState = { ids: [], rels: [] };
       for (const item of page.value) {
         const removed = item['@removed'] as { reason?: string } | undefined;
         if (removed) {
@@ -86,28 +124,41 @@ export function deltaCollector(spec: TypeSpec) {
             deleted: removed.reason === 'deleted' ? 'hard' : 'soft',
           });
           seen.delete(item.id);
+          if (fullSync) state.ids.push(REMOVED + item.id);
           continue;
         }
         const repeated = seen.has(item.id);
-        if (fullSync) seen.add(item.id);
+        if (fullSync) {
+          seen.add(item.id);
+          state.ids.push(item.id);
+        }
         if (hasProperties(item)) {
           changes.push({
             type: spec.type,
             id: item.id,
             object: item as GraphObject,
             partial: !fullSync || repeated,
+            ...(fullSync && repeated ? { repeated: true } : {}),
           });
           changedIds.push(item.id);
         }
         for (const rel of spec.deltaRelations ?? []) {
           const slice = item[`${rel.property}@delta`];
           const targets = Array.isArray(slice) ? slice.map(toTarget).filter((t) => t !== undefined) : [];
-          if (fullSync) {
-            const key = `${item.id}|${rel.kind}`;
-            const union = unions.get(key) ?? [];
+          if (fullSync && rel.single) {
+            // Whole with its object (type-specs.ts): replaced here, nothing kept for reconciliation.
+            const present = targets.filter((t) => !t.removed);
+            edges.push({
+              sourceType: spec.type,
+              sourceId: item.id,
+              kind: rel.kind,
+              mode: 'replace',
+              targets: present,
+            });
+          } else if (fullSync) {
             const packed = codes.pack(targets);
-            if (packed) union.push(packed);
-            unions.set(key, union);
+            addSlice(unions, rel.kind, item.id, packed);
+            state.rels?.push([item.id, rel.kind, packed]);
             if (targets.length)
               edges.push({
                 sourceType: spec.type,
@@ -134,8 +185,17 @@ export function deltaCollector(spec: TypeSpec) {
         failed = rel.failed;
         for (const id of changedIds) fetched.add(id);
       }
+      const roundState = fullSync
+        ? { seq, data: encodeRoundState({ ...state, types: codes.table() }) }
+        : undefined;
       if (page.nextLink) {
-        yield { changes, edges, failed, cursor: { nextLink: page.nextLink, fullSync } };
+        if (!roundState) {
+          yield first({ changes, edges, failed, cursor: { nextLink: page.nextLink, fullSync } });
+        } else {
+          seq++;
+          const cursor = { nextLink: page.nextLink, fullSync, roundPages: seq };
+          yield first({ changes, edges, failed, cursor, roundState });
+        }
         link = page.nextLink;
         continue;
       }
@@ -158,24 +218,59 @@ export function deltaCollector(spec: TypeSpec) {
           }
         }
       }
-      const done = {
-        deltaLink: page.deltaLink,
-        done: true,
-        fullSync,
-        ...(watermark ? { watermark } : {}),
-      };
-      if (!fullSync) {
-        yield { changes, edges, failed, cursor: done };
+      if (!roundState) {
+        const done = { deltaLink: page.deltaLink, done: true, fullSync, ...(watermark ? { watermark } : {}) };
+        yield first({ changes, edges, failed, cursor: done });
         return;
       }
-      // Last page of a full round: commit it, reconcile, then mark the stream done.
-      const pending = { fullSync: true };
-      yield { changes, edges, failed, cursor: pending };
-      yield* reconcileEdges(spec, unions, codes, pending);
-      yield* reconcileObjects(c, spec, seen, pending);
-      yield { changes: [], edges: [], cursor: done };
-      return;
+      // Last page of a full round: commit it (the listing is complete), then reconcile.
+      listed = { deltaLink: page.deltaLink, ...(watermark ? { watermark } : {}) };
+      seq++;
+      yield first({ changes, edges, failed, cursor: reconciling(listed, seq), roundState });
     }
+    const pending = reconciling(listed, seq);
+    for (const p of reconcileEdges(spec, unions, codes, pending)) yield first(p);
+    for await (const p of reconcileObjects(c, spec, seen, pending)) yield first(p);
+    yield first({
+      changes: [],
+      edges: [],
+      cursor: { ...listed, done: true, fullSync: true },
+      roundDone: true,
+    });
+  };
+}
+
+/** The cursor of a full round whose listing is complete: reconciliation remains. */
+function reconciling(listed: { deltaLink: string; watermark?: string }, roundPages: number): StreamCursor {
+  return { ...listed, fullSync: true, reconciling: true, roundPages };
+}
+
+function addSlice(unions: Unions, kind: EdgeKind, sourceId: string, packed: string): void {
+  let sources = unions.get(kind);
+  if (!sources) {
+    sources = new Map();
+    unions.set(kind, sources);
+  }
+  const union = sources.get(sourceId);
+  if (union === undefined) sources.set(sourceId, packed);
+  else if (!packed) return;
+  else if (typeof union === 'string') sources.set(sourceId, union ? [union, packed] : packed);
+  else union.push(packed);
+}
+
+/** Rebuilds the round's seen ids and relationship unions from its stored chunks, in order. */
+function applyTo(seen: Set<string>, unions: Unions, codes: TargetTypeCodes): (state: RoundPageState) => void {
+  return (state) => {
+    for (const id of state.ids) {
+      if (id.startsWith(REMOVED)) seen.delete(id.slice(REMOVED.length));
+      else seen.add(id);
+    }
+    // The page's sources are among its ids: key the unions by the strings `seen` holds, as
+    // an uninterrupted round does, rather than a second copy of each id.
+    const own = new Map(state.ids.map((id) => [id, id]));
+    for (const [sourceId, kind, packed] of state.rels ?? [])
+      addSlice(unions, kind as EdgeKind, own.get(sourceId) ?? sourceId, packed);
+    if (state.types) codes.restore(state.types);
   };
 }
 
@@ -191,8 +286,14 @@ function toTarget(m: unknown): EdgeTarget | undefined {
   };
 }
 
-/** A source's relationship slices of a full round, each packed into one string (TargetTypeCodes). */
-type SliceUnion = string[];
+/**
+ * A source's relationship slices of a full round, each packed into one string (TargetTypeCodes):
+ * one string for most sources (a user's manager, a small group), several for a group split over
+ * pages. Keyed per kind by the source's id (the string the round's seen set holds too): a
+ * composite key and an array per source cost ≈ 110 bytes more, over 100,000+ sources.
+ */
+type SliceUnion = string | string[];
+type Unions = Map<EdgeKind, Map<string, SliceUnion>>;
 
 /** Between packed entries: never part of a Graph id. */
 const SEP = '\u0001';
@@ -203,8 +304,25 @@ const SEP = '\u0001';
  * the entry), a packed entry ≈ 38, over the 300,000+ memberships a full round holds.
  */
 export class TargetTypeCodes {
-  private readonly types: (string | undefined)[] = [undefined];
-  private readonly codeOf = new Map<string | undefined, string>([[undefined, String.fromCharCode(48)]]);
+  private types: (string | undefined)[] = [undefined];
+  private codeOf = new Map<string | undefined, string>([[undefined, String.fromCharCode(48)]]);
+
+  /** The code table (index = code), for a round's stored state. */
+  table(): (string | null)[] {
+    return this.types.map((t) => t ?? null);
+  }
+
+  /** Takes a stored table (a resumed round): it extends the current one, codes unchanged. */
+  restore(table: (string | null)[]): void {
+    if (table.length <= this.types.length) return;
+    this.types = table.map((t) => t ?? undefined);
+    this.codeOf = new Map(this.types.map((t, i) => [t, String.fromCharCode(48 + i)]));
+  }
+
+  reset(): void {
+    this.types = [undefined];
+    this.codeOf = new Map([[undefined, String.fromCharCode(48)]]);
+  }
 
   pack(targets: EdgeTarget[]): string {
     const entries: string[] = [];
@@ -215,7 +333,7 @@ export class TargetTypeCodes {
   /** The union of `slices`: each target once, with the type it was last seen with. */
   unpack(slices: SliceUnion): EdgeTarget[] {
     const union = new Map<string, string | undefined>();
-    for (const slice of slices) {
+    for (const slice of typeof slices === 'string' ? [slices] : slices) {
       if (!slice) continue;
       for (const entry of slice.split(SEP)) union.set(entry.slice(1), this.types[entry.charCodeAt(0) - 48]);
     }
@@ -235,25 +353,26 @@ export class TargetTypeCodes {
 
 function* reconcileEdges(
   spec: TypeSpec,
-  unions: Map<string, SliceUnion>,
+  unions: Unions,
   codes: TargetTypeCodes,
   cursor: CollectedPage['cursor'],
 ): Iterable<CollectedPage> {
   let edges: EdgeChange[] = [];
   let targetsInPage = 0;
-  for (const [key, union] of unions) {
-    const [sourceId, kind] = key.split('|') as [string, EdgeChange['kind']];
-    const targets = codes.unpack(union);
-    // Released as it is handed over: the round's unions shrink while reconciliation runs.
-    unions.delete(key);
-    edges.push({ sourceType: spec.type, sourceId, kind, mode: 'replace', targets });
-    targetsInPage += targets.length;
-    // A page of 500 sources, or fewer when they are large: the writer reads back each source's
-    // stored relationships to compare, so a page with three 50,000-member groups would hold 150,000.
-    if (edges.length >= RECONCILE_CHUNK || targetsInPage >= RECONCILE_TARGETS) {
-      yield { changes: [], edges, cursor };
-      edges = [];
-      targetsInPage = 0;
+  for (const [kind, sources] of unions) {
+    for (const [sourceId, union] of sources) {
+      const targets = codes.unpack(union);
+      // Released as it is handed over: the round's unions shrink while reconciliation runs.
+      sources.delete(sourceId);
+      edges.push({ sourceType: spec.type, sourceId, kind, mode: 'replace', targets });
+      targetsInPage += targets.length;
+      // A page of 500 sources, or fewer when they are large: the writer reads back each source's
+      // stored relationships to compare, so a page with three 50,000-member groups would hold 150,000.
+      if (edges.length >= RECONCILE_CHUNK || targetsInPage >= RECONCILE_TARGETS) {
+        yield { changes: [], edges, cursor };
+        edges = [];
+        targetsInPage = 0;
+      }
     }
   }
   if (edges.length) yield { changes: [], edges, cursor };
