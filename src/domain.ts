@@ -31,8 +31,9 @@ export type GraphObject = { id: string } & Record<string, unknown>;
  * - owner: group / application / servicePrincipal → owner; device → registered owner
  * - appRoleAssignment: servicePrincipal (resource) → principal (attrs: appRoleId, assignmentId)
  * - roleAssignment: roleDefinition → principal (attrs: assignmentId, directoryScopeId)
+ * - manager: user → their manager (one alive at most)
  */
-export const EDGE_KINDS = ['member', 'owner', 'appRoleAssignment', 'roleAssignment'] as const;
+export const EDGE_KINDS = ['member', 'owner', 'appRoleAssignment', 'roleAssignment', 'manager'] as const;
 export type EdgeKind = (typeof EDGE_KINDS)[number];
 
 /** Who acts: always taken from a validated token or activity, never from card or page data. */

@@ -20,6 +20,7 @@ import { GRAPH_PAGING, ratio, restoreLowerBound } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { timed } from '../lib/stats.ts';
 import { writeEach } from '../lib/tenant-writes.ts';
+import { countingStore, timedGraph } from './restore-store-stats.ts';
 
 /** Group memberships of `ids` the backup recorded at `at` (what the users had before deletion). */
 async function countMemberships(
@@ -34,6 +35,40 @@ async function countMemberships(
     n += edges.filter((e) => e.sourceType === 'group').length;
   }
   return n;
+}
+
+/** The manager of each of `ids` the backup recorded at `at` (users without one left out). */
+async function recordedManagers(
+  runtime: Runtime,
+  tenantId: string,
+  ids: string[],
+  at: string,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    const [edge] = await runtime.store.listEdges(tenantId, { sourceId: id, kind: 'manager', at });
+    if (edge) out.set(id, edge.targetId);
+  }
+  return out;
+}
+
+/** How many of `expected` (user → manager) the tenant has now, read back (not measured). */
+async function managersInPlace(
+  runtime: Runtime,
+  tenantId: string,
+  expected: Map<string, string>,
+): Promise<number> {
+  const client = runtime.graph.forBackup(tenantId);
+  const ids = [...expected.keys()];
+  const answers = await client.batch(
+    ids.map((id, i) => ({
+      id: String(i),
+      method: 'GET' as const,
+      url: `/users/${encodeURIComponent(id)}/manager?$select=id`,
+    })),
+  );
+  return answers.filter((a, i) => a.status === 200 && (a.body as { id?: string }).id === expected.get(ids[i]))
+    .length;
 }
 
 /** Live group memberships of `ids`, read back from the tenant (not measured). */
@@ -89,6 +124,10 @@ export const restoreScenario: Scenario = {
 
     injectLatency(ctx);
     const counting = countingContext(runtime);
+    const storeStats = countingStore(runtime.store);
+    const planGraph = timedGraph(counting.ctx.graph);
+    const executeStore = countingStore(runtime.store);
+    const executeGraph = timedGraph(counting.ctx.graph);
     const now = new Date();
     const principal = (objectId: string) => ({ tenantId, objectId, kind: 'user' as const });
     const request = {
@@ -103,7 +142,10 @@ export const restoreScenario: Scenario = {
     let returning = 0;
     const { value: finished, ms } = await timed(async () => {
       const t0 = performance.now();
-      const plan = await planRestore(counting.ctx, request);
+      const plan = await planRestore(
+        { ...counting.ctx, store: storeStats.store, graph: planGraph.graph },
+        request,
+      );
       planMs = performance.now() - t0;
       planRequests = counting.totals().requests;
       membershipAdds = plan.steps.filter((s) => s.kind === 'addMember' || s.kind === 'addAuMember').length;
@@ -126,7 +168,10 @@ export const restoreScenario: Scenario = {
         updatedAt: now.toISOString(),
       };
       const stored = await runtime.store.putRestore(record);
-      return executeRestore(counting.ctx, stored);
+      return executeRestore(
+        { ...counting.ctx, store: executeStore.store, graph: executeGraph.graph },
+        stored,
+      );
     });
     const stats = counting.totals();
 
@@ -144,18 +189,28 @@ export const restoreScenario: Scenario = {
     const withRelationships = (
       await Promise.all(deleted.ok.map((id) => countMemberships(runtime, tenantId, [id], at)))
     ).filter((n) => n > 0).length;
-    const bound = restoreLowerBound(deleted.ok.length, withRelationships, membershipAdds, GRAPH_PAGING);
+    // …and has the manager it had (Graph brings it back too; the restore checks it like memberships).
+    const managers = await recordedManagers(runtime, tenantId, deleted.ok, at);
+    const managersAfter = await managersInPlace(runtime, tenantId, managers);
+    // The read-back is one list per relationship view the users had: memberships, manager.
+    const bound = restoreLowerBound(
+      deleted.ok.length,
+      withRelationships + managers.size,
+      membershipAdds,
+      GRAPH_PAGING,
+    );
     const ok =
       finished.status === 'succeeded' &&
       check.ok.length === deleted.ok.length &&
-      membershipsAfter >= membershipsBefore;
+      membershipsAfter >= membershipsBefore &&
+      managersAfter === managers.size;
     return {
       scenario: 'restore',
       status: ok ? 'ok' : 'failed',
       ...(ok
         ? {}
         : {
-            reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again; memberships ${membershipsAfter}/${membershipsBefore}`,
+            reason: `restore ${finished.status}; ${check.ok.length}/${deleted.ok.length} users live again; memberships ${membershipsAfter}/${membershipsBefore}; managers ${managersAfter}/${managers.size}`,
             notRestored: notRestored(finished, deleted.ok, new Set(check.ok)),
           }),
       ratioToLowerBound: ratio(stats.requests, bound.requests),
@@ -163,6 +218,11 @@ export const restoreScenario: Scenario = {
       planMs: Math.round(planMs),
       executeMs: Math.round(ms - planMs),
       planRequests,
+      // Store reads of planning per method (calls, records, ms): they must not grow with the tenant.
+      planStoreReads: storeStats.totals(),
+      planGraphCalls: planGraph.totals(),
+      executeStoreCalls: executeStore.totals(),
+      executeGraphCalls: executeGraph.totals(),
       graphRequests: stats.requests,
       requestLowerBound: bound.requests,
       throttled: stats.throttled,
@@ -180,6 +240,8 @@ export const restoreScenario: Scenario = {
       usersWithMemberships: withRelationships,
       membershipsBefore,
       membershipsAfter,
+      usersWithManager: managers.size,
+      managersAfter,
     };
   },
 };

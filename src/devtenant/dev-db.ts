@@ -41,6 +41,9 @@ CREATE INDEX IF NOT EXISTS objects_ukey ON objects (tenant_id, type, ukey) WHERE
 CREATE INDEX IF NOT EXISTS objects_name ON objects (tenant_id, type, name, id);
 CREATE INDEX IF NOT EXISTS objects_parent ON objects (tenant_id, type, parent_id, id) WHERE parent_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS objects_time ON objects (tenant_id, type, sort_time, id) WHERE sort_time IS NOT NULL;
+-- The recycle bin alone: every recycle-bin read first purges what expired (graph-read.ts
+-- purgeExpired), which otherwise scanned every object of the tenant (1 s a read at 100k users).
+CREATE INDEX IF NOT EXISTS objects_recycle_bin ON objects (tenant_id, deleted_at) WHERE state = 2;
 CREATE TABLE IF NOT EXISTS links (
   tenant_id TEXT NOT NULL,
   kind TEXT NOT NULL,

@@ -142,8 +142,10 @@ export function listMemberOf(
     where += ' AND o.id > ?';
     params.push(String(tok.id));
   }
+  // `+o.id`: start from the member's links and sort its few containers; ordering by the index
+  // walked every object of the tenant (44 ms a read at 20,000 users, growing with the tenant).
   const rows = ctx.dir.db
-    .prepare(`${from} WHERE ${where} ORDER BY o.id LIMIT ?`)
+    .prepare(`${from} WHERE ${where} ORDER BY +o.id LIMIT ?`)
     .all(...params, top + 1) as Parameters<typeof toObject>[0][];
   const more = rows.length > top;
   const page = rows.slice(0, top).map(toObject);

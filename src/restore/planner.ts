@@ -1,7 +1,7 @@
 // The restore planner: reads the version at T from the store and the live object through Graph,
 // and emits the ordered steps the restore will execute (the preview an admin approves). No writes.
 // Order: recycle-bin restores (keep ids) → creates (new ids, remapped at run time) → patches →
-// owners → memberships → role assignments → reports and skips → deletes (undo only).
+// owners → memberships → managers → role assignments → reports and skips → deletes (undo only).
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { authMethodsObjectId } from '../backup/collectors/auth-methods-collector.ts';
@@ -54,8 +54,9 @@ const PHASES: StepKind[][] = [
   ['patch'],
   ['addOwner'],
   ['addMember', 'addAuMember'],
+  ['setManager'],
   ['addRoleAssignment', 'addAppRoleAssignment'],
-  ['removeMember', 'removeOwner', 'removeRoleAssignment', 'removeAppRoleAssignment'],
+  ['removeMember', 'removeOwner', 'removeRoleAssignment', 'removeAppRoleAssignment', 'removeManager'],
   ['reportOnly', 'skip'],
   ['delete'],
 ];
@@ -519,10 +520,21 @@ async function planRelations(
       await planFact(fact, 'add', o, steps, crossTenant, inRequest, describer, staticIdMap);
     }
     if (!crossTenant && !request.options.asNew) {
-      for (const fact of remove)
+      for (const fact of remove) {
+        if (fact.kind === 'manager' && !removesManager(o, add)) continue;
         await planFact(fact, 'remove', o, steps, crossTenant, inRequest, describer, staticIdMap);
+      }
     }
   }
+}
+
+/**
+ * Whether a live manager not in the restore point is removed: setting another replaces it (PUT),
+ * and only a pre-restore version (undo) knows the user had none: a backup taken before managers
+ * were backed up cannot tell "no manager" from "not recorded", so it leaves the live one.
+ */
+function removesManager(o: PlannedObject, adds: RelationFact[]): boolean {
+  return !adds.some((f) => f.kind === 'manager') && o.snapshot.recordedRelations?.manager !== undefined;
 }
 
 /** The live facts of an object restored in place (none for one created or still deleted). */
@@ -586,6 +598,8 @@ async function planFact(
         : 'removeMember';
   } else if (fact.kind === 'owner') {
     kind = mode === 'add' ? 'addOwner' : 'removeOwner';
+  } else if (fact.kind === 'manager') {
+    kind = mode === 'add' ? 'setManager' : 'removeManager';
   } else if (fact.kind === 'roleAssignment') {
     kind = mode === 'add' ? 'addRoleAssignment' : 'removeRoleAssignment';
     Object.assign(details, {

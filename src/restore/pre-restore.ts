@@ -22,6 +22,8 @@ const PERSPECTIVE_OF_KIND: Partial<Record<StepKind, Perspective>> = {
   removeRoleAssignment: 'roleAssignments',
   addAppRoleAssignment: 'appRoleAssignedTo',
   removeAppRoleAssignment: 'appRoleAssignedTo',
+  setManager: 'manager',
+  removeManager: 'manager',
 };
 
 /** Kinds that change an existing object (its state is saved first). */

@@ -146,6 +146,8 @@ export function describeReturning(list: ReturningRelation[]): string {
         return `app role in ${r.displayName}`;
       case 'appRoleAssignedTo':
         return `app role assigned to ${r.displayName}`;
+      case 'manager':
+        return `manager ${r.displayName}`;
     }
   };
   return list.map(phrase).join(', ');

@@ -1,19 +1,20 @@
 // Relationships as facts (the same shape as the store's edges), seen from one object: its group
-// and AU memberships, its members, owners, directory role and app role assignments. The planner
-// compares the facts at the restore point with the live ones: add what is missing, remove extra.
+// and AU memberships, its members, owners, directory role and app role assignments, a user's
+// manager. The planner compares the facts at the restore point with the live ones: add what is
+// missing, remove extra.
 import type { ObjectType } from '../domain.ts';
 import { type GraphClient, GraphError } from '../graph/gateway.ts';
 import type { EdgeRecord, Store } from '../store/store.ts';
 import { collectionPath, itemPath, quoteFilter, typeFromOData } from './graph-paths.ts';
 
-export type RelationKind = 'member' | 'owner' | 'roleAssignment' | 'appRoleAssignment';
+export type RelationKind = 'member' | 'owner' | 'roleAssignment' | 'appRoleAssignment' | 'manager';
 
 export interface RelationFact {
   kind: RelationKind;
-  /** Group/AU (member), owned object (owner), role definition (roleAssignment), resource SP (appRoleAssignment). */
+  /** Group/AU (member), owned object (owner), role definition (roleAssignment), resource SP (appRoleAssignment), user (manager). */
   sourceId: string;
   sourceType: ObjectType;
-  /** Member, owner or principal. */
+  /** Member, owner, principal or manager. */
   targetId: string;
   targetType?: ObjectType;
   directoryScopeId?: string;
@@ -30,10 +31,12 @@ export type Perspective =
   | 'principalRoles'
   | 'roleAssignments'
   | 'principalAppRoles'
-  | 'appRoleAssignedTo';
+  | 'appRoleAssignedTo'
+  /** A user's manager (one at most; a manager's direct reports are theirs, not restored with it). */
+  | 'manager';
 
 export const PERSPECTIVES_BY_TYPE: Partial<Record<ObjectType, Perspective[]>> = {
-  user: ['memberOf', 'principalRoles', 'principalAppRoles'],
+  user: ['memberOf', 'principalRoles', 'principalAppRoles', 'manager'],
   group: ['members', 'owners', 'memberOf', 'principalRoles', 'principalAppRoles'],
   servicePrincipal: ['owners', 'memberOf', 'principalRoles', 'appRoleAssignedTo'],
   application: ['owners'],
@@ -52,6 +55,7 @@ export const OPTION_OF: Record<Perspective, RelationOption> = {
   roleAssignments: 'withRoleAssignments',
   principalAppRoles: 'withRoleAssignments',
   appRoleAssignedTo: 'withRoleAssignments',
+  manager: 'withMemberships',
 };
 
 export function factKey(f: RelationFact): string {
@@ -111,6 +115,9 @@ export async function factsAt(
       break;
     case 'appRoleAssignedTo':
       edges = await q({ sourceId: objectId, kind: 'appRoleAssignment' });
+      break;
+    case 'manager':
+      edges = await q({ sourceId: objectId, kind: 'manager' });
       break;
   }
   return dedupe(edges.map(edgeToFact));
@@ -191,7 +198,29 @@ export function liveListPath(type: ObjectType, objectId: string, perspective: Pe
       return `${base}/appRoleAssignments`;
     case 'appRoleAssignedTo':
       return `${base}/appRoleAssignedTo`;
+    case 'manager':
+      return `${base}/manager?$select=id`;
   }
+}
+
+/**
+ * The rows of one answer to a `liveListPath` read, or undefined when it must be read alone (more
+ * pages, an error). The manager is one object, not a list: 404 means the user has none.
+ */
+export function rowsOfAnswer(
+  perspective: Perspective,
+  answer: { status: number; body?: unknown } | undefined,
+): Raw[] | undefined {
+  if (!answer) return undefined;
+  if (perspective === 'manager') {
+    if (answer.status === 404) return [];
+    const body = answer.body as Raw | undefined;
+    return answer.status === 200 && body && typeof body.id === 'string' ? [body] : undefined;
+  }
+  const body = answer.body as { value?: Raw[]; '@odata.nextLink'?: string } | undefined;
+  return answer.status === 200 && Array.isArray(body?.value) && !body['@odata.nextLink']
+    ? body.value
+    : undefined;
 }
 
 /** Facts from the rows of `liveListPath` (all pages). */
@@ -228,6 +257,14 @@ export function factsFromRows(
     case 'principalAppRoles':
     case 'appRoleAssignedTo':
       return rows.map(appRoleFact);
+    case 'manager':
+      return rows.slice(0, 1).map((r) => ({
+        kind: 'manager' as const,
+        sourceId: objectId,
+        sourceType: type,
+        targetId: str(r.id),
+        targetType: typeFromOData(r['@odata.type']) ?? 'user',
+      }));
   }
 }
 
@@ -237,6 +274,15 @@ async function liveFactsDirect(
   objectId: string,
   perspective: Perspective,
 ): Promise<RelationFact[]> {
+  if (perspective === 'manager') {
+    try {
+      const manager = await client.get<Raw>(liveListPath(type, objectId, perspective));
+      return factsFromRows(type, objectId, perspective, [manager]);
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 404) return [];
+      throw error;
+    }
+  }
   const rows = await listAll(client, liveListPath(type, objectId, perspective));
   return factsFromRows(type, objectId, perspective, rows);
 }
@@ -293,11 +339,11 @@ export class LiveRelations {
       return; // Each list is then read alone by `facts`, which reports its own error.
     }
     todo.forEach((r, i) => {
-      const body = answers[i]?.body as { value?: Raw[]; '@odata.nextLink'?: string } | undefined;
-      if (answers[i]?.status === 200 && Array.isArray(body?.value) && !body['@odata.nextLink']) {
+      const rows = rowsOfAnswer(r.perspective, answers[i]);
+      if (rows) {
         this.cache.set(
           `${r.type}|${r.id}|${r.perspective}`,
-          Promise.resolve(factsFromRows(r.type, r.id, r.perspective, body.value)),
+          Promise.resolve(factsFromRows(r.type, r.id, r.perspective, rows)),
         );
       }
     });
@@ -369,9 +415,9 @@ export async function readLiveLists(
   const out: (RelationFact[] | Error)[] = [];
   for (let i = 0; i < reads.length; i++) {
     const r = reads[i];
-    const body = answers[i]?.body as { value?: Raw[]; '@odata.nextLink'?: string } | undefined;
-    if (answers[i]?.status === 200 && Array.isArray(body?.value) && !body['@odata.nextLink']) {
-      out.push(factsFromRows(r.type, r.id, r.perspective, body.value));
+    const rows = rowsOfAnswer(r.perspective, answers[i]);
+    if (rows) {
+      out.push(factsFromRows(r.type, r.id, r.perspective, rows));
       continue;
     }
     try {

@@ -121,6 +121,10 @@ export const STEP_KINDS = [
   'addAppRoleAssignment',
   'removeAppRoleAssignment',
   'addAuMember',
+  /** PUT /users/{id}/manager/$ref (replaces the live manager). */
+  'setManager',
+  /** DELETE /users/{id}/manager/$ref (undo of a restore that set a manager where there was none). */
+  'removeManager',
   'delete',
   'reportOnly',
   'skip',

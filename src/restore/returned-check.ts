@@ -25,6 +25,9 @@ function addStepFor(parent: RestoreStep, fact: ExpectedRelation, k: number): Res
           ? 'addAuMember'
           : 'addMember';
     details = { memberId: fact.targetId, memberName: fact.otherName };
+  } else if (fact.kind === 'manager') {
+    kind = 'setManager';
+    details = { memberId: fact.targetId, memberName: fact.otherName, memberType: fact.targetType ?? 'user' };
   } else if (fact.kind === 'roleAssignment') {
     kind = 'addRoleAssignment';
     details = {
@@ -39,7 +42,12 @@ function addStepFor(parent: RestoreStep, fact: ExpectedRelation, k: number): Res
   return {
     stepId: `${parent.stepId}.${k}`,
     kind,
-    target: { objectType: fact.sourceType, objectId: fact.sourceId, displayName: fact.otherName },
+    target: {
+      objectType: fact.sourceType,
+      objectId: fact.sourceId,
+      // The restored object itself for its own lists (members, owners, manager), else the other end.
+      displayName: fact.sourceId === parent.target.objectId ? parent.target.displayName : fact.otherName,
+    },
     details,
     expected: { present: false },
     permissions: permissionsFor(kind, fact.sourceType),

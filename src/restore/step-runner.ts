@@ -45,6 +45,8 @@ export const BATCHABLE: ReadonlySet<StepKind> = new Set([
   'removeMember',
   'addOwner',
   'removeOwner',
+  'setManager',
+  'removeManager',
   'delete',
 ]);
 
@@ -104,6 +106,9 @@ function relationPath(step: RestoreStep): string {
       return `${itemPath(objectType, objectId)}/${objectType === 'device' ? 'registeredOwners' : 'owners'}/$ref`;
     case 'removeOwner':
       return `${itemPath(objectType, objectId)}/${objectType === 'device' ? 'registeredOwners' : 'owners'}/${memberId}/$ref`;
+    case 'setManager':
+    case 'removeManager':
+      return `${itemPath(objectType, objectId)}/manager/$ref`;
     case 'delete':
       return itemPath(objectType, objectId);
     default:
@@ -111,13 +116,16 @@ function relationPath(step: RestoreStep): string {
   }
 }
 
+/** Steps that write a link (the others of BATCHABLE remove one, or delete the object). */
+const adds = (step: RestoreStep) => step.kind.startsWith('add') || step.kind === 'setManager';
+
 /** The $batch item for a batchable step. */
 function batchItem(step: RestoreStep): BatchRequestItem {
   const url = relationPath(step);
-  if (step.kind.startsWith('add')) {
+  if (adds(step)) {
     return {
       id: step.stepId,
-      method: 'POST',
+      method: step.kind === 'setManager' ? 'PUT' : 'POST',
       url,
       body: directoryObjectRef(str(step.details.memberId)),
       headers: { 'Content-Type': 'application/json' },
@@ -129,7 +137,7 @@ function batchItem(step: RestoreStep): BatchRequestItem {
 /** How a relationship write's answer maps to a step outcome. */
 function relationOutcome(step: RestoreStep, status: number, body: unknown): StepOutcome {
   if (status >= 200 && status < 300) return done();
-  const adding = step.kind.startsWith('add');
+  const adding = adds(step);
   if (adding && alreadyThere(status, body)) return done('already in place');
   if (status === 404) {
     return adding

@@ -23,7 +23,8 @@ export interface TenantView {
 }
 
 const LISTS: [ObjectType, string, boolean][] = [
-  ['user', `/users?$top=999&$select=${USER_SELECT.join(',')}`, true],
+  // $expand=manager: each user's manager (an edge), taken off before hashing (not a property).
+  ['user', `/users?$top=999&$select=${USER_SELECT.join(',')}&$expand=manager`, true],
   ['group', `/groups?$top=999&$select=${GROUP_SELECT.join(',')}`, true],
   ['application', '/applications?$top=999&$select=id', false],
   ['servicePrincipal', '/servicePrincipals?$top=999&$select=id', false],
@@ -50,6 +51,13 @@ export async function readTenant(client: GraphClient): Promise<TenantView> {
     // wait out a throttled retry.
     if (type === 'conditionalAccessPolicy') await pacerFor(client.tenantId, TYPE_SPECS[type]).take();
     const items = await listAll(client, path);
+    if (type === 'user') {
+      for (const u of items) {
+        const manager = u.manager as { id?: string } | null | undefined;
+        if (manager?.id) edges.add(`${u.id}|manager|${manager.id}`);
+        delete u.manager;
+      }
+    }
     objects.set(type, new Map(items.map((i) => [i.id, hashed ? contentHash(canonicalize(type, i)) : ''])));
     if (type === 'roleAssignment') {
       for (const a of items) edges.add(`${a.roleDefinitionId}|roleAssignment|${a.principalId}#${a.id}`);
