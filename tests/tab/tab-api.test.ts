@@ -253,6 +253,32 @@ describe('tab API: authorization and input', () => {
     }
   });
 
+  it("shows a user's manager and a manager's direct reports at a version, with names", async () => {
+    const edges = await world.ctx.store.listEdges(world.tenantId, { kind: 'manager' });
+    expect(edges.length).toBeGreaterThan(0);
+    const { sourceId: userId, targetId: managerId } = edges[0];
+    const detailAt = async (id: string) => {
+      const listed = await call('GET', `/api/tab/objects/user/${id}`, readerToken);
+      const versionId = (listed.json.versions as { versionId: string }[])[0].versionId;
+      const detail = await call('GET', `/api/tab/objects/user/${id}/versions/${versionId}`, readerToken);
+      expect(detail.status).toBe(200);
+      return detail.json.relations as Record<string, { id: string; kind: string; displayName: string }[]>;
+    };
+    const user = await detailAt(userId);
+    const manager = await world.ctx.store.getObject(world.tenantId, 'user', managerId);
+    expect(user.manager).toEqual([
+      expect.objectContaining({ id: managerId, kind: 'manager', displayName: manager?.displayName }),
+    ]);
+    const reports = (await detailAt(managerId)).directReports;
+    expect(reports).toContainEqual(expect.objectContaining({ id: userId, kind: 'directReport' }));
+    expect(reports.map((r) => r.id).sort()).toEqual(
+      edges
+        .filter((e) => e.targetId === managerId)
+        .map((e) => e.sourceId)
+        .sort(),
+    );
+  });
+
   it('saves settings for admins and audits the change', async () => {
     const res = await call('PATCH', '/api/tab/settings', adminToken, {
       retentionDays: 120,

@@ -1,5 +1,6 @@
 // Backed-up objects: the paged, searchable tables; an object's versions; one version with its
-// changed properties and the relationships (memberships, owners, roles) alive at that moment.
+// changed properties and the relationships (memberships, owners, roles, manager and direct
+// reports) alive at that moment.
 import type { AppContext } from '../../app-context.ts';
 import { isObjectType, type ObjectType } from '../../domain.ts';
 import type { RestifyServer } from '../../server/http-server.ts';
@@ -116,14 +117,14 @@ async function relationsAt(ctx: AppContext, tenantId: string, type: ObjectType, 
     ctx.store.listEdges(tenantId, { sourceId: id, at }),
   ]);
   const names = await resolveNames(ctx, tenantId, [...incoming, ...outgoing]);
-  const row = (e: EdgeRecord, side: 'source' | 'target'): RelationRow => {
+  const row = (e: EdgeRecord, side: 'source' | 'target', kind: string = e.kind): RelationRow => {
     const otherId = side === 'source' ? e.sourceId : e.targetId;
     const otherType = side === 'source' ? e.sourceType : graphTypeToObjectType(e.targetType);
     return {
       id: otherId,
       objectType: otherType,
       displayName: names.get(otherId) ?? otherId,
-      kind: e.kind,
+      kind,
       since: e.addedAt,
       attrs: e.attrs,
     };
@@ -150,6 +151,10 @@ async function relationsAt(ctx: AppContext, tenantId: string, type: ObjectType, 
       outgoing
         .filter((e) => e.kind === 'roleAssignment' || e.kind === 'appRoleAssignment')
         .map((e) => row(e, 'target')),
+    ),
+    manager: cap(outgoing.filter((e) => e.kind === 'manager').map((e) => row(e, 'target'))),
+    directReports: cap(
+      incoming.filter((e) => e.kind === 'manager').map((e) => row(e, 'source', 'directReport')),
     ),
     truncated: incoming.length + outgoing.length > MAX_RELATIONS,
     type,

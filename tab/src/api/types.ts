@@ -72,6 +72,8 @@ export interface VersionDetail {
     members: RelationRow[];
     owners: RelationRow[];
     assignments: RelationRow[];
+    manager: RelationRow[];
+    directReports: RelationRow[];
     truncated: boolean;
   };
   authMethods?: { capturedAt?: string; methods: Record<string, unknown>[] };

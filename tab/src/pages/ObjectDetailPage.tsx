@@ -63,7 +63,7 @@ const useStyles = makeStyles({
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
 });
 
-type Section = 'properties' | 'memberships' | 'roles' | 'owners' | 'members' | 'auth';
+type Section = 'properties' | 'memberships' | 'roles' | 'owners' | 'members' | 'org' | 'auth';
 
 export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
   const styles = useStyles();
@@ -115,6 +115,12 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
   if (objectType !== 'user')
     sections.push({ value: 'owners', label: 'Owners', count: relations?.owners.length });
   else sections.push({ value: 'owners', label: 'Owned objects', count: relations?.ownerOf.length });
+  if (objectType === 'user')
+    sections.push({
+      value: 'org',
+      label: 'Manager and reports',
+      count: (relations?.manager.length ?? 0) + (relations?.directReports.length ?? 0),
+    });
   if (objectType === 'user')
     sections.push({ value: 'auth', label: 'Authentication methods', count: v?.authMethods?.methods.length });
 
@@ -286,6 +292,12 @@ export function ObjectDetailPage({ type, id }: { type: string; id: string }) {
           empty={objectType === 'user' ? 'Owns nothing at this time.' : 'No owners at this time.'}
         />
       ) : null}
+      {v && section === 'org' ? (
+        <RelationTable
+          rows={[...v.relations.manager, ...v.relations.directReports]}
+          empty="No manager and no direct reports at this time."
+        />
+      ) : null}
       {v && section === 'auth' ? <AuthMethods methods={v.authMethods?.methods ?? []} /> : null}
       {v?.relations.truncated ? (
         <Text as="p" className={styles.muted}>
@@ -337,7 +349,11 @@ function RelationTable({ rows, empty }: { rows: RelationRow[]; empty: string }) 
                   ? 'App role'
                   : r.kind === 'owner'
                     ? 'Owner'
-                    : 'Member'}
+                    : r.kind === 'manager'
+                      ? 'Manager'
+                      : r.kind === 'directReport'
+                        ? 'Direct report'
+                        : 'Member'}
             </TableCell>
             <TableCell>{formatDateTime(r.since)}</TableCell>
           </TableRow>
