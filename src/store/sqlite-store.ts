@@ -613,12 +613,16 @@ export class SqliteStore implements Store {
         { tenantId },
       );
       // A version goes when a newer one exists that is itself at or before `before`: the state
-      // at `before` (and each object's newest version) stays.
+      // at `before` (and each object's newest version) stays. Ranked in one pass over the
+      // tenant's versions up to `before` (a correlated "newer exists" subquery was planned on the
+      // time index: quadratic in the tenant's versions).
       const versions = this.exec(
-        `DELETE FROM versions AS v WHERE v.tenant_id = @tenantId AND v.captured_at < @before
-           AND EXISTS (SELECT 1 FROM versions n WHERE n.tenant_id = v.tenant_id AND n.object_id = v.object_id
-             AND n.captured_at <= @before
-             AND (n.captured_at > v.captured_at OR (n.captured_at = v.captured_at AND n.version_id > v.version_id)))`,
+        `DELETE FROM versions WHERE id IN (
+           SELECT id FROM (
+             SELECT id, captured_at, ROW_NUMBER() OVER (
+               PARTITION BY object_id ORDER BY captured_at DESC, version_id DESC) AS newer
+             FROM versions WHERE tenant_id = @tenantId AND captured_at <= @before)
+           WHERE newer > 1 AND captured_at < @before)`,
         { tenantId, before: beforeIso },
       );
       const edges = this.exec(
