@@ -32,7 +32,10 @@ export function bicepContainers(): BicepContainer[] {
         indexingMode: 'consistent',
         automatic: true,
         includedPaths: [{ path: '/*' }],
-        excludedPaths: [{ path: '/"_etag"/?' }],
+        excludedPaths: [
+          { path: '/"_etag"/?' },
+          ...(request.indexingPolicy?.excludedPaths ?? []).map((p) => ({ path: p.path ?? '' })),
+        ],
         compositeIndexes: (request.indexingPolicy?.compositeIndexes ?? []).map((set) =>
           set.map((c) => ({ path: c.path ?? '', order: c.order ?? 'ascending' })),
         ),

@@ -23,9 +23,17 @@ export const CONTAINER_NAMES = [
 ] as const;
 export type ContainerName = (typeof CONTAINER_NAMES)[number];
 
+// Cosmos DB wants the root path named when a policy lists excluded paths.
+const ALL = [{ path: '/*' }];
+
 export const CONTAINERS: Record<ContainerName, ContainerRequest> = {
-  // Tenant settings (id 'settings') and sync state (id 'sync-state'), one partition per tenant.
-  settings: { id: 'settings', partitionKey: { paths: ['/tenantId'] } },
+  // Tenant settings (id 'settings'), sync state (id 'sync-state') and full rounds' state chunks,
+  // one partition per tenant. Payloads no query filters on are not indexed (write RUs).
+  settings: {
+    id: 'settings',
+    partitionKey: { paths: ['/tenantId'] },
+    indexingPolicy: { includedPaths: ALL, excludedPaths: [{ path: '/data/?' }] },
+  },
   // Current state of each object: the search index, one partition per tenant.
   objects: {
     id: 'objects',
@@ -44,6 +52,9 @@ export const CONTAINERS: Record<ContainerName, ContainerRequest> = {
     partitionKey: { paths: ['/objectKey'] },
     indexingPolicy: {
       compositeIndexes: both(['/capturedAt', '/versionId'], ['/capturedAt', '/objectId', '/versionId']),
+      // The Graph object itself: read whole, never filtered on.
+      includedPaths: ALL,
+      excludedPaths: [{ path: '/content/*' }],
     },
   },
   // Relationships partitioned by their source object: large groups never hit a document limit.
@@ -62,7 +73,11 @@ export const CONTAINERS: Record<ContainerName, ContainerRequest> = {
     partitionKey: { paths: ['/tenantId'] },
     indexingPolicy: { compositeIndexes: both(['/requestedAt', '/restoreId']) },
   },
-  audit: { id: 'audit', partitionKey: { paths: ['/tenantId'] } },
+  audit: {
+    id: 'audit',
+    partitionKey: { paths: ['/tenantId'] },
+    indexingPolicy: { includedPaths: ALL, excludedPaths: [{ path: '/details/*' }] },
+  },
 };
 
 /** Cosmos ids may not contain / \ ? #: those (and %, control characters) are percent-encoded. */
