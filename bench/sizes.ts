@@ -20,8 +20,10 @@ export interface BenchSizes {
   changeShare: number;
   /** Incremental runs sampled to extrapolate a day of 15-minute incrementals (96 runs). */
   daySamples: number;
-  /** Search queries per kind (prefix, substring, id) and store. */
+  /** Search queries per kind (prefix, substring, id) on SQLite and through the tab's API. */
   searchQueries: number;
+  /** The same on the Cosmos-protocol emulator (it scans every document per query; capped by searchQueries). */
+  cosmosSearchQueries: number;
   /** Users deleted then restored with their memberships (scenario 4). */
   restoreUsers: number;
   /** `restore user <partial upn>` requests sent to the bot (scenario 5). */
@@ -43,6 +45,7 @@ export const FULL: BenchSizes = {
   changeShare: 0.01,
   daySamples: 3,
   searchQueries: 300,
+  cosmosSearchQueries: 30,
   restoreUsers: 200,
   botRequests: 200,
 };
@@ -62,6 +65,7 @@ export const QUICK: BenchSizes = {
   changeShare: 0.01,
   daySamples: 1,
   searchQueries: 100,
+  cosmosSearchQueries: 20,
   restoreUsers: 10,
   botRequests: 30,
 };

@@ -179,28 +179,58 @@ export function backupLowerBound(
 }
 
 /**
+ * Activity families an incremental must ask the directory audit log about to learn which service
+ * principals' app-role assignments changed (the relationship has no delta): "Add app role
+ * assignment …" and "Remove app role assignment …". Graph documents `eq` and `startswith` on
+ * activityDisplayName and no prefix covers both, so each family is one filtered read at least.
+ */
+export const APP_ROLE_AUDIT_FAMILIES = 2;
+
+/** One stream of an incremental run and what changed in it. */
+export interface IncrementalChange {
+  name: string;
+  /** 'audited': a relationship without delta, found through the audit log (see APP_ROLE_AUDIT_FAMILIES). */
+  kind: StreamKind | 'audited';
+  /** Objects changed (for 'audited': parents whose relationships changed). */
+  changed: number;
+  changedLinks?: number;
+  /** Objects of the type (listings are read whole every run). */
+  total?: number;
+  /** 'audited' only: filtered audit-log reads needed to find the changes (each at least one page). */
+  auditQueries?: number;
+}
+
+/**
  * Incremental (scenario 2): each delta stream needs at least one round even when nothing
- * changed, and the pages its changes fill; a listing-only type is listed whole every run.
+ * changed, and the pages its changes fill; a listing-only type is listed whole every run; a
+ * relationship without delta needs its audit-log reads, then one $batch per 20 changed parents.
  */
 export function incrementalLowerBound(
-  changes: { name: string; kind: StreamKind; changed: number; changedLinks?: number; total?: number }[],
+  changes: IncrementalChange[],
   paging: PagingModel,
 ): { requests: number; perStream: { name: string; requests: number }[] } {
   const perStream = changes.map((c) => {
-    const requests =
-      c.kind === 'listing'
-        ? pagesFor(c.total ?? c.changed, paging.listingMaxTop)
-        : streamRequests({ name: c.name, kind: c.kind, objects: c.changed, links: c.changedLinks }, paging);
+    let requests: number;
+    if (c.kind === 'audited') {
+      if (!Number.isInteger(c.auditQueries) || (c.auditQueries ?? 0) < 1)
+        throw new Error(`incrementalLowerBound: ${c.name} needs auditQueries ≥ 1 (got ${c.auditQueries})`);
+      requests = (c.auditQueries ?? 1) + Math.ceil(c.changed / paging.batchMax);
+    } else if (c.kind === 'listing') requests = pagesFor(c.total ?? c.changed, paging.listingMaxTop);
+    else
+      requests = streamRequests(
+        { name: c.name, kind: c.kind, objects: c.changed, links: c.changedLinks },
+        paging,
+      );
     return { name: c.name, requests };
   });
   return { requests: perStream.reduce((s, p) => s + p.requests, 0), perStream };
 }
 
 /**
- * Restore (scenario 4) of `objects` soft-deleted objects, `withRelationships` of which had
- * relationships when deleted:
+ * Restore (scenario 4) of `objects` soft-deleted objects, with `withRelationships` relationship
+ * lists when deleted (a user's memberships are one list, its manager another):
  * - reads: one of each object's live state (it must be seen in the recycle bin before anyone
- *   approves), and one read-back of each object's relationships after the restore: Entra
+ *   approves), and one read-back of each such list after the restore: Entra
  *   restores memberships with the object, but a backup cannot tell a membership Graph keeps from
  *   one removed just before the deletion (delta reports both alike), so a correct restore checks;
  * - writes: the recycle-bin restores, then `membershipsToAdd` edges that did not come back

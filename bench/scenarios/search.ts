@@ -1,7 +1,8 @@
 // Scenario 3: search over the backed-up users (100,000 in the full run): p50/p99 of prefix,
 // substring and object-id queries as the tab and the bot send them (listObjects, 25 per page),
 // on the SQLite store and on the Cosmos-protocol test server (@vercel/cosmosdb-server, an
-// in-memory emulator: its figures show the store's query shapes work, not Azure's latency).
+// in-memory emulator: its figures show the store's query shapes work and how they scale with
+// the corpus there, not Azure's latency).
 // Floor: reading the same results by id (getObjects) on the same store.
 import { loadavg } from 'node:os';
 import { openStore } from '../../src/store/open-store.ts';
@@ -9,6 +10,7 @@ import type { ObjectRecord, Store } from '../../src/store/store.ts';
 import { defaultDevTenantDir } from '../../src/tab-api/auth/tab-auth-settings.ts';
 import { startCosmosServer } from '../../tests/helpers/cosmos-server.ts';
 import { type BenchContext, requireTenant, type Scenario } from '../lib/bench-context.ts';
+import { patchEmulatorScan } from '../lib/cosmos-emulator-linear-scan.ts';
 import { ratio } from '../lib/lower-bounds.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { type LatencySummary, summarize, timed } from '../lib/stats.ts';
@@ -37,12 +39,13 @@ export function queriesFrom(users: ObjectRecord[], count: number): Queries {
   };
 }
 
-/** Users loaded into the Cosmos-protocol emulator (it scans every document per query). */
-const COSMOS_CORPUS = 20_000;
-
-/** The emulator scans documents in JavaScript: fewer queries keep the run short. */
+/**
+ * Queries per kind on the Cosmos-protocol emulator: it evaluates each one in JavaScript over every
+ * document of the partition (≈ 0.1-0.6 s at 100,000 users), so it gets fewer than SQLite; the
+ * count is printed (`queriesPerKind.cosmos`). Its figures are informational (targets are SQLite's).
+ */
 function cosmosQueries(ctx: BenchContext): number {
-  return Math.min(ctx.sizes.searchQueries, ctx.quick ? 20 : 10);
+  return Math.min(ctx.sizes.searchQueries, ctx.sizes.cosmosSearchQueries);
 }
 
 async function allUsers(store: Store, tenantId: string): Promise<ObjectRecord[]> {
@@ -105,9 +108,14 @@ export const searchScenario: Scenario = {
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const { runtime, dev, tenantId } = requireTenant(ctx);
     if (!ctx.backedUp) throw new Error('needs the full backup of scenario 1');
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const phasesMs: Record<string, number> = {};
     const users = await allUsers(runtime.store, tenantId);
     const queries = queriesFrom(users, ctx.sizes.searchQueries);
     const sqlite = await measure(runtime.store, tenantId, queries);
+    phasesMs.sqlite = elapsed();
+    ctx.log(`  SQLite: ${queries.id.length} queries per kind in ${phasesMs.sqlite} ms; tab API…`);
     // The same queries through the tab's HTTP API (token, tenant check, restify, JSON).
     const signer = users.find((u) => !u.deleted && String(u.summary.userPrincipalName ?? '').includes('@'));
     if (!signer) throw new Error('no user to sign in to the tab');
@@ -120,8 +128,12 @@ export const searchScenario: Scenario = {
       },
       queries,
     );
+    phasesMs.tabApi = elapsed() - phasesMs.sqlite;
+    ctx.log(`  tab API: ${phasesMs.tabApi} ms; Cosmos emulator (${users.length} users)…`);
 
-    // Cosmos-protocol server: the same users, fewer queries (the emulator scans in JavaScript).
+    // Cosmos-protocol server: the same users, fewer queries (the emulator scans in JavaScript),
+    // its quadratic document copy per query replaced by a linear one (see the module).
+    patchEmulatorScan();
     const server = await startCosmosServer();
     let cosmos: Awaited<ReturnType<typeof measure>> | undefined;
     let copyMs = 0;
@@ -132,18 +144,18 @@ export const searchScenario: Scenario = {
         cosmos: { endpoint: server.endpoint, key: server.key, database: 'bench', caPem: server.caPem },
       });
       try {
-        // The emulator keeps documents in memory and scans them in JavaScript per query: the full
-        // run loads at most COSMOS_CORPUS users, and queries come from users in that corpus.
-        const corpus = users.slice(0, COSMOS_CORPUS);
-        copyMs = (await timed(() => copyUsers(corpus, store, tenantId))).ms;
-        cosmosCorpus = corpus.length;
-        cosmos = await measure(store, tenantId, queriesFrom(corpus, cosmosQueries(ctx)));
+        // Every backed-up user, as in SQLite (the emulator keeps them in this process's memory).
+        copyMs = (await timed(() => copyUsers(users, store, tenantId))).ms;
+        cosmosCorpus = users.length;
+        ctx.log(`  Cosmos emulator: ${cosmosCorpus} users loaded in ${Math.round(copyMs)} ms; queries…`);
+        cosmos = await measure(store, tenantId, queriesFrom(users, cosmosQueries(ctx)));
       } finally {
         await store.close();
       }
     } finally {
       await server.stop();
     }
+    phasesMs.cosmos = elapsed() - phasesMs.sqlite - phasesMs.tabApi;
     const worstSqliteP50 = Math.max(sqlite.prefix.p50Ms, sqlite.substring.p50Ms, sqlite.id.p50Ms);
     return {
       scenario: 'search',
@@ -186,6 +198,8 @@ export const searchScenario: Scenario = {
       cosmosLoadMs: Math.round(copyMs),
       cosmosCorpus,
       queriesPerKind: { sqlite: queries.id.length, cosmos: cosmosQueries(ctx) },
+      /** Where the scenario's time went: SQLite queries (and reading all users), tab API, Cosmos (load + queries). */
+      phasesMs,
     };
   },
 };

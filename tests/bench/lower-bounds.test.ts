@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  APP_ROLE_AUDIT_FAMILIES,
   backupLowerBound,
   chainMs,
   GRAPH_PAGING,
@@ -150,6 +151,39 @@ describe('scenario bounds', () => {
       { name: 'roleDefinition', requests: 1 },
     ]);
     expect(bound.requests).toBe(10);
+  });
+
+  it('incremental: a relationship without delta costs its audit-log reads, then a $batch per 20 changed parents', () => {
+    const audited = {
+      name: 'servicePrincipal.appRoleAssignedTo',
+      kind: 'audited' as const,
+      changed: 0,
+      auditQueries: APP_ROLE_AUDIT_FAMILIES,
+    };
+    // Scenario 2 as run: 1,000 users, 88 groups, 20 apps, 200 devices changed; nothing else.
+    const scenario = incrementalLowerBound(
+      [
+        { name: 'user', kind: 'delta', changed: 1_000 },
+        { name: 'group', kind: 'delta', changed: 88 },
+        { name: 'directoryRole', kind: 'delta', changed: 0 },
+        { name: 'roleDefinition', kind: 'listing', changed: 0, total: 20 },
+        { name: 'roleAssignment', kind: 'listing', changed: 0, total: 22 },
+        { name: 'application', kind: 'delta', changed: 20 },
+        { name: 'servicePrincipal', kind: 'delta', changed: 0 },
+        { name: 'device', kind: 'delta', changed: 200 },
+        { name: 'administrativeUnit', kind: 'delta', changed: 0 },
+        { name: 'conditionalAccessPolicy', kind: 'listing', changed: 0, total: 5 },
+        { name: 'signIn', kind: 'signIns', changed: 0 },
+        audited,
+      ],
+      GRAPH_PAGING,
+    );
+    expect(scenario.perStream.at(-1)).toEqual({ name: 'servicePrincipal.appRoleAssignedTo', requests: 2 });
+    expect(scenario.requests).toBe(5 + 10 + 2);
+    expect(incrementalLowerBound([{ ...audited, changed: 21 }], GRAPH_PAGING).requests).toBe(2 + 2);
+    expect(() => incrementalLowerBound([{ ...audited, auditQueries: 0 }], GRAPH_PAGING)).toThrow(
+      /auditQueries ≥ 1/,
+    );
   });
 
   it('restore of 200 soft-deleted users: batched live reads, restores, read-backs and only the adds needed', () => {
