@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   ApprovalError,
+  assertTargetTenantAllowed,
   type Decision,
   decideRestore,
   requestRestore,
@@ -183,6 +184,14 @@ async function preview(env: BotEnv, data: Record<string, unknown>): Promise<Reco
   const built = requestFromCardData(data, object.objectType, object.objectId, env.ctx.now().toISOString());
   const versionId = str(data.versionId, 300);
   if (!built.ok) return restoreCard(env, object, { versionId, previewError: built.message });
+  try {
+    // A cross-tenant plan reads the target tenant: only for its admins, as a request would be.
+    await assertTargetTenantAllowed(env.ctx, env.principal, built.request.options, 'restore.preview-refused');
+  } catch (error) {
+    if (error instanceof ApprovalError)
+      return restoreCard(env, object, { versionId, previewError: error.message });
+    throw error;
+  }
   try {
     const plan = await planRestore(env.ctx, { ...built.request, tenantId: env.principal.tenantId });
     await env.ctx.store.appendAudit({

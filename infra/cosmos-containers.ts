@@ -2,6 +2,7 @@
 // (src/store/cosmos-containers.ts) so partition keys and composite indexes cannot drift:
 // `npx tsx infra/cosmos-containers.ts` rewrites infra/cosmos-containers.json, which
 // infra/modules/cosmos.bicep loads with loadJsonContent(). tests/infra checks they are equal.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,5 +49,7 @@ export const CONTAINERS_JSON = join(dirname(fileURLToPath(import.meta.url)), 'co
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(CONTAINERS_JSON, `${JSON.stringify(bicepContainers(), null, 2)}\n`);
+  // In the project's one format (CI's lint checks JSON too).
+  execFileSync('npx', ['biome', 'format', '--write', CONTAINERS_JSON], { stdio: 'ignore' });
   process.stdout.write(`wrote ${CONTAINERS_JSON}\n`);
 }

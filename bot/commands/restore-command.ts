@@ -273,6 +273,8 @@ const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,62}\.)+[a-z0-9-]{2,63}$/;
 function domainMapFrom(
   text: string,
 ): { ok: true; map: Record<string, string> } | { ok: false; message: string } {
+  // The card's input allows 1000 characters; a client is not bound by the card.
+  if (text.length > 1000) return { ok: false, message: 'Domain map: at most 1000 characters.' };
   const map: Record<string, string> = {};
   for (const pair of text
     .split(/[,;\n]/)

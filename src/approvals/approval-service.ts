@@ -58,6 +58,52 @@ async function assertAdmin(ctx: AppContext, actor: Principal, tenantId: string):
 }
 
 /**
+ * Refuses (and audits) a restore whose options name a target tenant the actor may not write to:
+ * one the product does not manage, or where the actor is no admin; and a domain map onto
+ * domains the target has not verified. The bot's preview calls it too: a cross-tenant plan reads
+ * the target tenant through Graph, so only its admins may see one.
+ */
+export async function assertTargetTenantAllowed(
+  ctx: AppContext,
+  actor: Principal,
+  requestOptions: unknown,
+  refusedAction: string,
+): Promise<void> {
+  const tenantId = actor.tenantId;
+  const options = requestOptions as { targetTenantId?: unknown; domainMap?: unknown } | undefined;
+  const target = typeof options?.targetTenantId === 'string' ? options.targetTenantId : undefined;
+  const domainMap = options?.domainMap;
+  const mapped = domainMap && typeof domainMap === 'object' && Object.keys(domainMap).length > 0;
+  if (!target || target === tenantId) {
+    if (mapped)
+      throw new ApprovalError(
+        'invalid-request',
+        'A domain map applies only to a restore into another tenant.',
+      );
+    return;
+  }
+  // One answer for "not managed here" and "not an admin there": the answer must not tell an
+  // admin which tenants the product manages (the tab answers the same).
+  const allowed =
+    (await ctx.store.getSettings(target)) !== undefined &&
+    (actor.kind !== 'user' || (await isTenantAdmin(ctx, target, actor.objectId)));
+  if (!allowed) {
+    await audit(ctx, actor, refusedAction, undefined, { reason: 'target-not-allowed', target });
+    throw new ApprovalError(
+      'not-admin',
+      `You can restore only into tenants where you are an admin too; ${target.slice(0, 64)} is not one of them.`,
+    );
+  }
+  if (mapped) {
+    const refused = await unverifiedMappedDomains(ctx, target, domainMap as Record<string, string>);
+    if (refused) {
+      await audit(ctx, actor, refusedAction, undefined, { reason: 'domain-map', target });
+      throw new ApprovalError('invalid-request', `Domain map: ${refused}.`);
+    }
+  }
+}
+
+/**
  * Plans the restore, stores a pending request expiring per the tenant's policy, audits it.
  * `request` is the restore request shape of src/restore (objects, point in time, options).
  */
@@ -71,34 +117,7 @@ export async function requestRestore(
     await audit(ctx, actor, 'restore.request-refused', undefined, { reason: 'not-admin' });
     throw new ApprovalError('not-admin', 'Only an admin of this tenant can request a restore.');
   }
-  const options = request.options as { targetTenantId?: unknown } | undefined;
-  const target = typeof options?.targetTenantId === 'string' ? options.targetTenantId : undefined;
-  if (target && target !== tenantId && !(await ctx.store.getSettings(target))) {
-    throw new ApprovalError(
-      'invalid-request',
-      `Tenant ${target.slice(0, 64)} is not managed by this product.`,
-    );
-  }
-  if (
-    target &&
-    target !== tenantId &&
-    actor.kind === 'user' &&
-    !(await isTenantAdmin(ctx, target, actor.objectId))
-  ) {
-    await audit(ctx, actor, 'restore.request-refused', undefined, { reason: 'not-admin-of-target', target });
-    throw new ApprovalError(
-      'not-admin',
-      'Restoring into another tenant needs you to be an admin of that tenant too.',
-    );
-  }
-  const domainMap = (request.options as { domainMap?: unknown } | undefined)?.domainMap;
-  if (target && target !== tenantId && domainMap && typeof domainMap === 'object') {
-    const refused = await unverifiedMappedDomains(ctx, target, domainMap as Record<string, string>);
-    if (refused) {
-      await audit(ctx, actor, 'restore.request-refused', undefined, { reason: 'domain-map', target });
-      throw new ApprovalError('invalid-request', `Domain map: ${refused}.`);
-    }
-  }
+  await assertTargetTenantAllowed(ctx, actor, request.options, 'restore.request-refused');
   const settings = await ensureTenant(ctx.store, tenantId, ctx.now());
   // The tenant is the acting admin's, whatever the request body says.
   const fullRequest = { ...request, tenantId };

@@ -24,6 +24,11 @@ const caches = new WeakMap<AppContext, Map<string, CacheEntry>>();
 
 /** Forgets cached answers (after a settings change of admins, or in tests). */
 export function clearTenantAdminCache(ctx: AppContext, tenantId?: string): void {
+  // A check in flight read the old settings: a caller after the change must not join it.
+  const running = inFlightChecks.get(ctx);
+  if (running)
+    for (const key of [...running.keys()])
+      if (!tenantId || key.startsWith(`${tenantId}|`)) running.delete(key);
   const cache = caches.get(ctx);
   if (!cache) return;
   // A new map, so a check still in flight (begun before the change) writes into the old one.
@@ -104,7 +109,9 @@ function inFlight(ctx: AppContext, key: string, start: () => Promise<boolean>): 
   const running = map.get(key);
   if (running) return running;
   const owned = map;
-  const promise = start().finally(() => owned.delete(key));
+  const promise: Promise<boolean> = start().finally(() => {
+    if (owned.get(key) === promise) owned.delete(key);
+  });
   // A caller that stopped waiting must not leave an unhandled rejection behind.
   promise.catch(() => undefined);
   map.set(key, promise);
@@ -129,7 +136,7 @@ async function withinWait(check: Promise<boolean>, tenantId: string, waitMs: num
   } catch (error) {
     if (error instanceof AdminCheckUnavailableError) throw error;
     const reason = !(error instanceof GraphError)
-      ? 'Microsoft Graph could not be reached'
+      ? "Microsoft Graph or the product's store did not answer"
       : error.code === IDENTITY_UNREACHABLE
         ? 'the Microsoft Entra sign-in endpoint could not be reached'
         : `Microsoft Graph answered ${error.status} ${error.code}`;

@@ -13,6 +13,9 @@ const asNewSchema = z
   })
   .strict();
 
+/** A domain map names a tenant's domains: a few, never thousands (each is applied to every body). */
+export const MAX_MAPPED_DOMAINS = 100;
+
 export const restoreOptionsSchema = z
   .object({
     /** Restore the object itself (properties; create or recycle-bin restore when gone). */
@@ -29,7 +32,12 @@ export const restoreOptionsSchema = z
     /** Write into another tenant the product manages (ids are remapped, domains mapped). */
     targetTenantId: z.string().trim().min(1).optional(),
     /** Source domain → target domain, applied to UPNs and mail addresses (case-insensitive). */
-    domainMap: z.record(z.string().min(1), z.string().min(1)).optional(),
+    domainMap: z
+      .record(z.string().min(1).max(253), z.string().min(1).max(253))
+      .refine((m) => Object.keys(m).length <= MAX_MAPPED_DOMAINS, {
+        message: `at most ${MAX_MAPPED_DOMAINS} domains can be mapped`,
+      })
+      .optional(),
   })
   .strict();
 

@@ -53,6 +53,7 @@ import {
   normalizeObject,
   normalizeRestore,
   normalizeRoundState,
+  normalizeRoundStateDone,
   normalizeRun,
   normalizeSearchTerm,
   normalizeVersion,
@@ -551,6 +552,9 @@ export class CosmosStore implements Store {
     }));
     const run = page.run ? normalizeRun(assertTenant(tenantId, page.run, 'run')) : undefined;
     const roundState = page.roundState ? normalizeRoundState(page.roundState, page.run?.runId) : undefined;
+    const roundStateDone = page.roundStateDone
+      ? normalizeRoundStateDone(page.roundStateDone, page.run?.runId)
+      : undefined;
 
     return this.guard(async () => {
       // 1. Versions (deterministic ids: an upsert of a replayed version writes the same bytes).
@@ -612,8 +616,8 @@ export class CosmosStore implements Store {
         : await this.upsert('runs', doc);
       // 7. A done round's chunks, once the checkpoint no longer counts them. The page is
       // committed: a failure here leaves chunks that the run's end (or retention) removes.
-      if (page.roundStateDone) {
-        const { runId, stream } = page.roundStateDone;
+      if (roundStateDone) {
+        const { runId, stream } = roundStateDone;
         await deleteRoundState(this.c('settings'), tenantId, runId, stream).catch(() => 0);
       }
       return strip<RunRecord>(written);

@@ -43,6 +43,7 @@ import {
   normalizeObject,
   normalizeRestore,
   normalizeRoundState,
+  normalizeRoundStateDone,
   normalizeRun,
   normalizeVersion,
   positionNumber,
@@ -399,7 +400,7 @@ export class SqliteStore implements Store {
         : {}),
       ...(page.roundState ? { roundState: normalizeRoundState(page.roundState, page.run?.runId) } : {}),
       ...(page.roundStateDone
-        ? { roundStateDone: { runId: page.roundStateDone.runId, stream: page.roundStateDone.stream } }
+        ? { roundStateDone: normalizeRoundStateDone(page.roundStateDone, page.run?.runId) }
         : {}),
     };
     const etag = randomUUID();

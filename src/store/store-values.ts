@@ -222,6 +222,18 @@ export function normalizeRoundState(chunk: RoundStateChunk, runId: string | unde
   return { runId: chunk.runId, stream: chunk.stream, seq: chunk.seq, data: chunk.data };
 }
 
+/** A done stream's chunks to drop: only the committing run's, and a named stream. */
+export function normalizeRoundStateDone(
+  done: { runId: string; stream: string },
+  runId: string | undefined,
+): { runId: string; stream: string } {
+  if (typeof done.stream !== 'string' || done.stream === '')
+    throw new StoreInputError('round-state drop refused: its stream name is empty');
+  if (runId !== undefined && done.runId !== runId)
+    throw new StoreInputError(`round-state drop of run ${done.runId} refused in a commit of run ${runId}`);
+  return { runId: done.runId, stream: done.stream };
+}
+
 /** The newest of each object's backup versions among `rows`, keyed `${objectType}|${objectId}`. */
 export function newestHeads(rows: (VersionHead & { source?: unknown })[]): Map<string, VersionHead> {
   const out = new Map<string, VersionHead>();

@@ -204,7 +204,10 @@ describe('restore card options reach the request approvers see', () => {
       { targetTenantId: '11111111-2222-4333-8444-555555555555', domainMap: 'contoso.com' },
       /is not "source.com=target.com"/,
     ],
-    [{ targetTenantId: '11111111-2222-4333-8444-555555555555' }, /not managed by this product/],
+    [
+      { targetTenantId: '11111111-2222-4333-8444-555555555555' },
+      /only into tenants where you are an admin too; 11111111-2222-4333-8444-555555555555 is not one of them/,
+    ],
   ])('refuses %o with the reason and stores nothing', async (options, reason) => {
     const user = await uniqueUser();
     const before = (await w.ctx.store.listRestores(w.tenantId, { limit: 100 })).length;

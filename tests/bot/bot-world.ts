@@ -69,8 +69,14 @@ export interface BotWorld {
 
 let seq = 0;
 
-export async function startBotWorld(options: { users?: number; now?: () => Date } = {}): Promise<BotWorld> {
-  const world = await createTestWorld({ users: options.users ?? 30, now: options.now });
+export async function startBotWorld(
+  options: { users?: number; now?: () => Date; tenants?: number } = {},
+): Promise<BotWorld> {
+  const world = await createTestWorld({
+    users: options.users ?? 30,
+    now: options.now,
+    tenants: options.tenants,
+  });
   const dev = world.devTenant;
   const botApp = dev.apps.bot;
   const ctx: AppContext = {

@@ -877,6 +877,12 @@ export function runStoreContract(name: string, makeStore: StoreFactory): void {
           run: r,
         }),
       ).rejects.toBeInstanceOf(StoreInputError);
+      // Nor may one run's commit drop another run's chunks.
+      const r2 = await store.createRun(run(a, 'r2', { status: 'running' }));
+      await expect(
+        store.commitPage(a, { ...emptyPage, roundStateDone: { runId: 'r1', stream: 'user' }, run: r2 }),
+      ).rejects.toBeInstanceOf(StoreInputError);
+      expect(await read(a, 'r1', 'user', 1)).toEqual([[0, 'zero']]);
       // The stream's last commit drops its chunks (after the checkpoint that stops counting them).
       const done = await store.commitPage(a, {
         ...emptyPage,
