@@ -14,6 +14,8 @@ export interface ProductProcess {
   ready: Promise<{ role: string; urls: Record<string, string> }>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
+  /** What it printed on stdout (its start-up document, errors of `--json`). */
+  stdout(): string;
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -24,6 +26,9 @@ export function worldEnv(world: TestWorld, extra: Record<string, string> = {}): 
   return {
     NODE_ENV: 'test',
     DATA_DIR: world.dataDir,
+    // Each worker answers /healthz on a port of its own: on the default port only the first
+    // of several workers could start (the others exit: "PORT … is already in use").
+    PORT: '0',
     LOG_LEVEL: process.env.CHAOS_CHILD_LOG ?? 'silent',
     DEV_TENANT_GRAPH_PORT: graph.port,
     DEV_TENANT_LOGIN_PORT: login.port,
@@ -76,7 +81,14 @@ export function startProductProcess(role: 'worker' | 'web', env: Record<string, 
       resolve({ code, signal });
     });
   });
-  return { proc, ready, exited, stderr: () => err, kill: (signal = 'SIGKILL') => proc.kill(signal) };
+  return {
+    proc,
+    ready,
+    exited,
+    stderr: () => err,
+    stdout: () => out,
+    kill: (signal = 'SIGKILL') => proc.kill(signal),
+  };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -120,20 +132,46 @@ export async function killWorkersUntil<T>(
   o: KillLoopOptions<T>,
 ): Promise<{ result: T; kills: number; workers: number }> {
   const procs = new Map<string, ProductProcess>();
+  // Workers that ended without being killed here (a crash): named in the timeout's message.
+  const died: string[] = [];
+  const gone = new Set<string>();
   let n = 0;
   const spawnOne = () => {
     const id = `${o.workerPrefix}-${n++}`;
-    procs.set(id, startProductProcess('worker', o.env(id)));
+    const p = startProductProcess('worker', o.env(id));
+    p.exited.then(({ code, signal }) => {
+      if (gone.has(id)) return;
+      gone.add(id);
+      died.push(
+        `${id} exited (${code ?? signal}): ${`${p.stdout()}\n${p.stderr()}`
+          .replace(/^.*(DEP0111|trace-deprecation).*$/gm, '')
+          .trim()
+          .slice(-600)}`,
+      );
+    });
+    procs.set(id, p);
     return id;
   };
   let spare = spawnOne();
   let kills = 0;
-  const deadline = Date.now() + (o.timeoutMs ?? 240_000);
+  const timeoutMs = o.timeoutMs ?? 240_000;
+  const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`job did not end within ${o.timeoutMs ?? 240_000} ms`);
+      if (Date.now() > deadline) {
+        const state = await o.holder().catch((e: unknown) => `holder unreadable: ${String(e)}`);
+        throw new Error(
+          `job did not end within ${timeoutMs} ms (${kills} kills, ${n} workers started; lease holder now: ${state ?? 'none'}; workers that died on their own: ${died.length ? died.join(' | ') : 'none'})`,
+        );
+      }
       const done = await o.finished();
-      if (done !== undefined) return { result: done, kills, workers: n };
+      if (done !== undefined) {
+        // A worker that crashed is a finding, even when the spare finished the job.
+        if (died.length) throw new Error(`workers died on their own: ${died.join(' | ')}`);
+        return { result: done, kills, workers: n };
+      }
+      // The spare died on its own (not killed here): start another, so one is always ready.
+      if (gone.has(spare)) spare = spawnOne();
       const owner = await o.holder();
       const proc = owner ? procs.get(owner) : undefined;
       if (!owner || !proc) {
@@ -147,6 +185,7 @@ export async function killWorkersUntil<T>(
       }
       await sleep(o.delay());
       if ((await o.finished()) !== undefined) continue;
+      gone.add(owner);
       proc.kill('SIGKILL');
       await proc.exited;
       procs.delete(owner);
