@@ -68,13 +68,17 @@ function yamlUser(u: PlaygroundUser, indent: string): string {
   ].join('\n');
 }
 
-async function pickUsers(product: ServeHandle, tenantId: string): Promise<PlaygroundHandle['users']> {
+/** The mocked users: two admins (any of the product's default admin roles, so deleting one
+ * Global Administrator in a demo does not stop the next start) and plain users. */
+export async function pickUsers(product: ServeHandle, tenantId: string): Promise<PlaygroundHandle['users']> {
   const graph = product.runtime.graph.forBackup(tenantId);
   const admins: string[] = [];
-  const page = await graph.get<{ value: { principalId: string }[] }>(
-    `/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent(`roleDefinitionId eq '${DEFAULT_ADMIN_ROLE_TEMPLATE_IDS[0]}'`)}`,
-  );
-  for (const a of page.value) if (!admins.includes(a.principalId)) admins.push(a.principalId);
+  for (const roleId of DEFAULT_ADMIN_ROLE_TEMPLATE_IDS) {
+    const page = await graph.get<{ value: { principalId: string }[] }>(
+      `/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent(`roleDefinitionId eq '${roleId}'`)}`,
+    );
+    for (const a of page.value) if (!admins.includes(a.principalId)) admins.push(a.principalId);
+  }
   const users = await graph.get<{ value: { id: string; displayName: string; userPrincipalName: string }[] }>(
     '/users?$top=50&$select=id,displayName,userPrincipalName',
   );
@@ -92,7 +96,9 @@ async function pickUsers(product: ServeHandle, tenantId: string): Promise<Playgr
   );
   const plain = plainUsers[0];
   if (adminUsers.length < 2 || plainUsers.length < 4)
-    throw new Error('playground: the dev tenant has no two admins and a plain user to mock');
+    throw new Error(
+      `playground: the dev tenant has ${adminUsers.length} admin(s) and ${plainUsers.length} other user(s); it needs 2 admins and 4 others to mock. Bring a deleted admin back (npx entra-backup devtenant mutate restore user <upn>) or reseed (npx entra-backup devtenant seed).`,
+    );
   const asUser = (
     u: { id: string; displayName: string; userPrincipalName: string },
     id: string,
@@ -262,7 +268,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
 // Run directly: start both and keep running until Ctrl+C.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const handle = await startPlayground({ verbose: process.env.PLAYGROUND_VERBOSE === 'true' });
+  const handle = await startPlayground({ verbose: process.env.PLAYGROUND_VERBOSE === 'true' }).catch(
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
   process.stdout.write(
     [
       '',

@@ -93,6 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  BACKUP_CLIENT_SECRET: required (or BACKUP_CERT_PATH) when BACKUP_CLIENT_ID is set',
     );
   }
+  if (config.RESTORE_CLIENT_ID && !config.RESTORE_CLIENT_SECRET && !config.RESTORE_CERT_PATH) {
+    throw new ConfigError(
+      'Invalid configuration:\n  RESTORE_CLIENT_SECRET: required (or RESTORE_CERT_PATH) when RESTORE_CLIENT_ID is set',
+    );
+  }
   if (config.BOT_APP_ID && !config.BOT_APP_PASSWORD && !config.BOT_CERT_PATH) {
     throw new ConfigError(
       'Invalid configuration:\n  BOT_APP_PASSWORD: required (or BOT_CERT_PATH) when BOT_APP_ID is set',

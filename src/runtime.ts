@@ -3,7 +3,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import type { Runtime } from './cli/cli-deps.ts';
-import { type Config, loadConfig, usesDevTenant } from './config.ts';
+import { type Config, ConfigError, loadConfig, usesDevTenant } from './config.ts';
 import { type DevTenant, startDevTenant } from './devtenant/dev-tenant.ts';
 import { devCredentialsPath, readDevCredentials } from './devtenant/issuer-dev-credentials.ts';
 import { loadOrCreateLoopbackCert } from './devtenant/tls.ts';
@@ -56,12 +56,14 @@ export async function openRuntime(
         config.BACKUP_CLIENT_ID!,
         config.BACKUP_CLIENT_SECRET,
         config.BACKUP_CERT_PATH,
+        'BACKUP_CERT_PATH',
       ),
       restore: config.RESTORE_CLIENT_ID
         ? await appCredentials(
             config.RESTORE_CLIENT_ID,
             config.RESTORE_CLIENT_SECRET,
             config.RESTORE_CERT_PATH,
+            'RESTORE_CERT_PATH',
           )
         : undefined,
     };
@@ -101,10 +103,21 @@ export async function openRuntime(
   };
 }
 
-async function appCredentials(clientId: string, secret?: string, certPath?: string) {
+async function appCredentials(
+  clientId: string,
+  secret: string | undefined,
+  certPath: string | undefined,
+  certVar: string,
+) {
   if (secret) return { clientId, clientSecret: secret };
+  if (!certPath)
+    throw new ConfigError(`Invalid configuration:\n  ${certVar}: required (or the client secret)`);
   const { readFile } = await import('node:fs/promises');
-  const pem = await readFile(certPath!, 'utf8');
+  const pem = await readFile(certPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${certVar}: cannot read ${certPath} (${error.code ?? error.message})`,
+    );
+  });
   return { clientId, certificate: { privateKeyPem: pem, certificatePem: pem } };
 }
 

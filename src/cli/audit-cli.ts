@@ -43,27 +43,38 @@ export function registerAuditCommands(program: Command, deps: CliDeps): void {
   audit
     .command('list')
     .description('Newest audit entries of a tenant')
-    .requiredOption('--tenant <id>', 'tenant id')
+    .option('--tenant <id>', 'tenant id (default: the only stored tenant)')
     .option('--actor <objectId>', 'only this person')
     .option('--action <action>', "only this action ('restore.*' for a prefix)")
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
     .action(
-      async (opts: { tenant: string; actor?: string; action?: string; limit: string; json?: boolean }) => {
+      async (opts: { tenant?: string; actor?: string; action?: string; limit: string; json?: boolean }) => {
+        const json = Boolean(opts.json);
         const store = await openAuditStore();
         try {
-          const page = await store.listAudit(opts.tenant, {
+          const tenantIds = opts.tenant ? [opts.tenant] : (await store.listTenants()).map((t) => t.tenantId);
+          if (tenantIds.length !== 1) {
+            const why = tenantIds.length
+              ? `several tenants are stored (${tenantIds.join(', ')})`
+              : 'no tenant is stored yet';
+            return deps.fail(json, 'TENANT_REQUIRED', `${why}: pass --tenant <id>`);
+          }
+          const page = await store.listAudit(tenantIds[0], {
             actorId: opts.actor,
             action: opts.action,
             limit: Number(opts.limit),
           });
-          deps.output(Boolean(opts.json), page.items, (items) =>
-            items
-              .map(
-                (e) =>
-                  `${e.at}  ${e.action.padEnd(22)} ${e.actor.displayName ?? e.actor.objectId}  ${e.target ?? ''}`,
-              )
-              .join('\n'),
+          deps.output(
+            json,
+            page.items,
+            (items) =>
+              items
+                .map(
+                  (e) =>
+                    `${e.at}  ${e.action.padEnd(22)} ${e.actor.displayName ?? e.actor.objectId}  ${e.target ?? ''}`,
+                )
+                .join('\n') || 'no audit entries',
           );
         } finally {
           await store.close();

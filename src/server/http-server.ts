@@ -59,9 +59,17 @@ export async function createHttpServer(ctx: AppContext, modules: RouteModule[]):
 
 export function listen(server: RestifyServer, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `PORT ${port} on ${host} is already in use (is \`npm start\` or \`npm run playground\` already running?): stop it or set PORT to a free port`,
+            )
+          : error,
+      );
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve(server.url.replace('[::]', 'localhost').replace('127.0.0.1', 'localhost'));
     });
   });

@@ -89,9 +89,14 @@ export async function serve(config: Config, role: Role): Promise<ServeHandle> {
   }
 
   if (runtime.devTenant) {
+    // URLs a newcomer can open: the bare issuer and /_dev answer 404, so print the first tenant's
+    // OpenID metadata and the control API's tenant list (Graph itself answers 401 without a token).
+    const first = runtime.devTenant.tenantIds[0];
     urls.devTenantGraph = `${runtime.devTenant.graphUrl}/v1.0`;
-    urls.devTenantAuthority = runtime.devTenant.authorityUrl;
-    urls.devTenantControl = runtime.devTenant.controlUrl;
+    urls.devTenantAuthority = first
+      ? `${runtime.devTenant.authorityUrl}/${first}/v2.0/.well-known/openid-configuration`
+      : runtime.devTenant.authorityUrl;
+    urls.devTenantControl = `${runtime.devTenant.controlUrl}/tenants`;
   }
 
   return {

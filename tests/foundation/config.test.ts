@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, usesDevTenant } from '../../src/config.ts';
+import { openRuntime } from '../../src/runtime.ts';
 
 describe('configuration', () => {
   it('starts on the embedded defaults with an empty environment', () => {
@@ -22,6 +23,31 @@ describe('configuration', () => {
     );
     const config = loadConfig({ BACKUP_CLIENT_ID: 'app', BACKUP_CLIENT_SECRET: 's' });
     expect(usesDevTenant(config)).toBe(false);
+  });
+
+  it('refuses a restore app id without its secret or certificate', () => {
+    expect(() =>
+      loadConfig({ BACKUP_CLIENT_ID: 'app', BACKUP_CLIENT_SECRET: 's', RESTORE_CLIENT_ID: 'restore' }),
+    ).toThrow(/RESTORE_CLIENT_SECRET/);
+    expect(
+      loadConfig({
+        BACKUP_CLIENT_ID: 'app',
+        BACKUP_CLIENT_SECRET: 's',
+        RESTORE_CLIENT_ID: 'r',
+        RESTORE_CERT_PATH: 'r.pem',
+      }).RESTORE_CERT_PATH,
+    ).toBe('r.pem');
+  });
+
+  it('names the certificate variable whose file cannot be read', async () => {
+    const config = loadConfig({
+      BACKUP_CLIENT_ID: 'app',
+      BACKUP_CERT_PATH: '/nonexistent/backup-app.pem',
+      DATA_DIR: '/nonexistent/data',
+    });
+    await expect(openRuntime(config)).rejects.toThrow(
+      /BACKUP_CERT_PATH: cannot read \/nonexistent\/backup-app\.pem/,
+    );
   });
 
   it('refuses a bot app id without its password or certificate', () => {

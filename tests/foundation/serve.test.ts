@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { createHttpsAgent, httpsRequest } from '../../src/graph/https-fetch.ts';
 import { type ServeHandle, serve } from '../../src/server/serve.ts';
 
 describe('npm start: the whole product on the embedded defaults', () => {
@@ -45,6 +46,19 @@ describe('npm start: the whole product on the embedded defaults', () => {
     expect(Object.keys(handle.urls)).toEqual(
       expect.arrayContaining(['health', 'tab', 'bot', 'devTenantGraph', 'devTenantAuthority']),
     );
+  });
+
+  it('prints only URLs that answer what they are (never a 404)', async () => {
+    // The bot takes POSTs only; Graph wants a token; the tab answers 503 until `npm start` builds it.
+    const expected: Record<string, number[]> = { bot: [405], devTenantGraph: [401], tab: [200, 503] };
+    const agent = createHttpsAgent(handle.runtime.devTenant?.caPem);
+    for (const [name, url] of Object.entries(handle.urls)) {
+      const status = url.startsWith('https:')
+        ? (await httpsRequest(url, { method: 'GET' }, agent)).status
+        : (await fetch(url)).status;
+      expect({ name, ok: (expected[name] ?? [200]).includes(status) }).toEqual({ name, ok: true });
+    }
+    agent.destroy();
   });
 
   it('onboards the seeded dev tenant with default settings', async () => {
