@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createHttpsAgent, httpsRequest } from '../../src/graph/https-fetch.ts';
+import { createHttpServer, listen } from '../../src/server/http-server.ts';
 import { type ServeHandle, serve } from '../../src/server/serve.ts';
 
 describe('npm start: the whole product on the embedded defaults', () => {
@@ -70,6 +71,16 @@ describe('npm start: the whole product on the embedded defaults', () => {
   it('answers an unknown path with 404, not a crash', async () => {
     const res = await fetch(`${handle.url}/nope`);
     expect(res.status).toBe(404);
+  });
+
+  // A second `npm start` (or `npm run playground` beside a running `npm start`) finds PORT
+  // taken: the error names the variable and what to do, not a bare EADDRINUSE.
+  it('says PORT is taken and how to go on', async () => {
+    const port = Number(new URL(handle.url ?? '').port);
+    const second = await createHttpServer(handle.runtime, []);
+    const attempt = listen(second, port, '127.0.0.1');
+    await expect(attempt).rejects.toThrow(`PORT ${port} on 127.0.0.1 is already in use`);
+    await expect(attempt).rejects.toThrow(/set PORT to a free port/);
   });
 });
 
