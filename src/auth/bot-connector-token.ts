@@ -69,36 +69,42 @@ export function createConnectorTokenProvider(options: ConnectorTokenOptions): Co
   }
 
   // A certificate goes through msal-node (client assertion), as the Graph apps' certificates do:
-  // same PEM handling, authority checks and retries (src/graph/token-provider.ts).
-  let certificateTokens: MsalAppTokenProvider | undefined;
-  async function withCertificate(certPath: string) {
-    if (!certificateTokens) {
-      const pem = await readFile(certPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`BOT_CERT_PATH ${certPath} cannot be read (${err.code ?? err.message})`);
-      });
-      certificateTokens = new MsalAppTokenProvider(
-        options.tenant,
-        { clientId: appId, certificate: { privateKeyPem: pem, certificatePem: pem } },
-        {
-          authorityHost: options.authorityHost,
-          agent: createHttpsAgent(options.caPem, 4),
-          scope: BOT_CONNECTOR_SCOPE,
-          logger: options.logger ?? createLogger('silent'),
-        },
-      );
-    }
-    // msal-node caches the token and renews it before it expires.
-    return { token: await certificateTokens.getAccessToken(), expiresAt: 0 };
-  }
+  // same PEM handling, authority checks and retries (src/graph/token-provider.ts); msal-node
+  // caches the token and renews it before it expires.
+  if (!options.appPassword) return certificateTokenProvider(appId, options);
+  const secret = options.appPassword;
 
   return async () => {
     if (cached && cached.expiresAt - Date.now() > 120_000) return cached.token;
-    pending ??= (
-      options.appPassword ? withSecret(options.appPassword) : withCertificate(options.certPath ?? '')
-    ).finally(() => {
+    pending ??= withSecret(secret).finally(() => {
       pending = undefined;
     });
     cached = await pending;
     return cached.token;
+  };
+}
+
+function certificateTokenProvider(appId: string, options: ConnectorTokenOptions): ConnectorTokenProvider {
+  const certPath = options.certPath ?? '';
+  let tokens: Promise<MsalAppTokenProvider> | undefined;
+  return async () => {
+    tokens ??= readFile(certPath, 'utf8').then(
+      (pem) =>
+        new MsalAppTokenProvider(
+          options.tenant,
+          { clientId: appId, certificate: { privateKeyPem: pem, certificatePem: pem } },
+          {
+            authorityHost: options.authorityHost,
+            agent: createHttpsAgent(options.caPem, 4),
+            scope: BOT_CONNECTOR_SCOPE,
+            logger: options.logger ?? createLogger('silent'),
+          },
+        ),
+      (err: NodeJS.ErrnoException) => {
+        tokens = undefined; // a file fixed later is read again
+        throw new Error(`BOT_CERT_PATH ${certPath} cannot be read (${err.code ?? err.message})`);
+      },
+    );
+    return (await tokens).getAccessToken();
   };
 }

@@ -5,7 +5,7 @@
 // continues after it.
 import type { GraphObject } from '../../domain.ts';
 import type { CollectedPage, CollectorContext, ObjectChange } from './collector.ts';
-import { startedStream } from './round-state.ts';
+import { markRestart, startedStream } from './round-state.ts';
 
 /** Users per committed page (5 $batch requests). */
 const USERS_PER_PAGE = 100;
@@ -32,14 +32,13 @@ export async function* authMethodsCollector(c: CollectorContext): AsyncIterable<
   const { live, gone } = await usersToRead(c);
   live.sort();
   const from = after === undefined ? 0 : firstAfter(live, after);
-  let restarted = after === undefined && startedStream(c.start);
+  const first = markRestart(after === undefined && startedStream(c.start));
   let last = after;
   for (let i = from; i < live.length; i += USERS_PER_PAGE) {
     const ids = live.slice(i, i + USERS_PER_PAGE);
     last = ids[ids.length - 1];
     const page = await readPage(c, ids, { fullSync, after: last });
-    yield restarted ? { ...page, restarted: true } : page;
-    restarted = false;
+    yield first(page);
   }
   const changes: ObjectChange[] = gone.map((userId) => ({
     type: 'authenticationMethods',
@@ -48,18 +47,8 @@ export async function* authMethodsCollector(c: CollectorContext): AsyncIterable<
     reconciled: true,
   }));
   if (changes.length)
-    yield {
-      changes,
-      edges: [],
-      cursor: { fullSync, after: last ?? '', reconciling: true },
-      ...(restarted ? { restarted: true } : {}),
-    };
-  yield {
-    changes: [],
-    edges: [],
-    cursor: { done: true, fullSync },
-    ...(restarted ? { restarted: true } : {}),
-  };
+    yield first({ changes, edges: [], cursor: { fullSync, after: last ?? '', reconciling: true } });
+  yield first({ changes: [], edges: [], cursor: { done: true, fullSync } });
 }
 
 /** Index of the first id in sorted `ids` greater than `after`. */

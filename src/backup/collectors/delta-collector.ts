@@ -21,6 +21,7 @@ import type {
 import { fetchRelations } from './relation-fetch.ts';
 import {
   encodeRoundState,
+  markRestart,
   REMOVED,
   type RoundPageState,
   replayRound,
@@ -88,11 +89,7 @@ export function deltaCollector(spec: TypeSpec) {
       fullSync = false;
       link = c.previous.deltaLink;
     }
-    const first = (page: CollectedPage): CollectedPage => {
-      if (!restarted) return page;
-      restarted = false;
-      return { ...page, restarted: true };
-    };
+    const first = markRestart(restarted);
 
     while (!listed) {
       let page: Awaited<ReturnType<typeof c.client.getPage<DeltaItem>>>;

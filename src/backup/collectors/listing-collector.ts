@@ -10,6 +10,7 @@ import { reconcileObjects } from './delta-collector.ts';
 import { pacerFor } from './pacers.ts';
 import {
   encodeRoundState,
+  markRestart,
   type RoundPageState,
   replayRound,
   resumableRound,
@@ -39,11 +40,7 @@ export function listingCollector(spec: TypeSpec) {
       assignments.clear();
       restarted = startedStream(c.start);
     }
-    const first = (page: CollectedPage): CollectedPage => {
-      if (!restarted) return page;
-      restarted = false;
-      return { ...page, restarted: true };
-    };
+    const first = markRestart(restarted);
     while (!listed && link) {
       await pacer.take();
       const page: GraphCollectionPage<Item> = await c.client.getPage<Item>(link);

@@ -4,7 +4,7 @@
 // A chunk is the page's share of that state, as JSON text: deflating it saved space but raised
 // the full backup's peak resident memory, which has little to spare (one quarter-size sample
 // each: 276 MB deflated, 266 MB plain).
-import type { CollectorContext, StreamCursor } from './collector.ts';
+import type { CollectedPage, CollectorContext, StreamCursor } from './collector.ts';
 
 /** Prefixes an id the page removed from the round's seen set (a delta `@removed` entry). */
 export const REMOVED = '\u0002';
@@ -45,6 +45,19 @@ export function resumableRound(
 /** A cursor of a stream this run had begun (a resumed stream that did not finish). */
 export function startedStream(start: StreamCursor): boolean {
   return Object.keys(start).length > 0 && !start.done;
+}
+
+/**
+ * Marks the first page a stream yields as `restarted` when the stream starts over (its counts
+ * start over with it, run-executor.ts); every later page passes unchanged.
+ */
+export function markRestart(restarted: boolean): (page: CollectedPage) => CollectedPage {
+  let pending = restarted;
+  return (page) => {
+    if (!pending) return page;
+    pending = false;
+    return { ...page, restarted: true };
+  };
 }
 
 /**
