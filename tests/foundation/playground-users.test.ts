@@ -1,35 +1,22 @@
 // `npm run playground` mocks two admins of the dev tenant. The README's demo deletes a user;
 // when that user was one of the two Global Administrators, the next start must still find two
 // admins (the product's other default admin role counts too), not refuse to start.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickUsers } from '../../scripts/playground.ts';
-import { loadConfig } from '../../src/config.ts';
-import { type ServeHandle, serve } from '../../src/server/serve.ts';
+import type { ServeHandle } from '../../src/server/serve.ts';
+import { type ServedProduct, startServedProduct } from './served-product.ts';
 
 describe('playground: the mocked admins', () => {
+  let product: ServedProduct;
   let handle: ServeHandle;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'entra-backup-playground-users-'));
-    const config = loadConfig({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      DEV_TENANT_GRAPH_PORT: '0',
-      DEV_TENANT_LOGIN_PORT: '0',
-      DEV_TENANT_USERS: '30',
-      LOG_LEVEL: 'silent',
-      SCHEDULER_ENABLED: 'false',
-    });
-    handle = await serve(config, 'all');
+    product = await startServedProduct({ role: 'all', users: 30, prefix: 'playground-users' });
+    handle = product.handle;
   });
 
   afterAll(async () => {
-    await handle?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await product?.close();
   });
 
   it('still finds two admins after the mocked current admin is deleted', async () => {

@@ -1,34 +1,21 @@
 // The product as `npm start` runs it (role all, dev tenant, SQLite), on ephemeral ports.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import { createHttpsAgent, httpsRequest } from '../../src/graph/https-fetch.ts';
 import { createHttpServer, listen } from '../../src/server/http-server.ts';
-import { type ServeHandle, serve } from '../../src/server/serve.ts';
+import type { ServeHandle } from '../../src/server/serve.ts';
+import { type ServedProduct, startServedProduct } from './served-product.ts';
 
 describe('npm start: the whole product on the embedded defaults', () => {
+  let product: ServedProduct;
   let handle: ServeHandle;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'entra-backup-serve-'));
-    const config = loadConfig({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      DEV_TENANT_GRAPH_PORT: '0',
-      DEV_TENANT_LOGIN_PORT: '0',
-      DEV_TENANT_USERS: '25',
-      LOG_LEVEL: 'silent',
-      SCHEDULER_ENABLED: 'false',
-    });
-    handle = await serve(config, 'all');
+    product = await startServedProduct({ role: 'all', users: 25, prefix: 'serve' });
+    handle = product.handle;
   });
 
   afterAll(async () => {
-    await handle?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await product?.close();
   });
 
   it('serves /healthz naming the store, the Graph base URL and the token authority, and no secret', async () => {
@@ -86,17 +73,11 @@ describe('npm start: the whole product on the embedded defaults', () => {
 
 describe('serve --role worker', () => {
   it('answers /healthz and nothing else (the web role owns the bot and the tab)', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'entra-backup-worker-'));
-    const config = loadConfig({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      DEV_TENANT_GRAPH_PORT: '0',
-      DEV_TENANT_LOGIN_PORT: '0',
-      DEV_TENANT_USERS: '10',
-      LOG_LEVEL: 'silent',
-      SCHEDULER_ENABLED: 'false',
+    const { handle: worker, close } = await startServedProduct({
+      role: 'worker',
+      users: 10,
+      prefix: 'worker',
     });
-    const worker = await serve(config, 'worker');
     try {
       const health = await fetch(`${worker.url}/healthz`);
       expect(health.status).toBe(200);
@@ -105,8 +86,7 @@ describe('serve --role worker', () => {
       expect(bot.status).toBe(404);
       expect(worker.urls.tab).toBeUndefined();
     } finally {
-      await worker.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await close();
     }
   });
 });
