@@ -47,6 +47,37 @@ async function startReadFaults(
   return { stop: () => proxy.setFaults({}) };
 }
 
+/** A Cosmos-protocol server behind a fault proxy, and the product's store opened through it. */
+async function cosmosBehindProxy(world: TestWorld, seed: number, databasePrefix: string) {
+  const cosmos = await startCosmosServer();
+  const proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed });
+  try {
+    const store = await openStore({
+      dataDir: world.dataDir,
+      cosmos: {
+        endpoint: proxy.url,
+        key: cosmos.key,
+        database: `${databasePrefix}-${randomUUID().slice(0, 8)}`,
+        caPem: proxy.caPem,
+        requestTimeoutMs: 3000,
+      },
+    });
+    return {
+      proxy,
+      store,
+      close: async () => {
+        await store.close();
+        await proxy.stop();
+        await cosmos.stop();
+      },
+    };
+  } catch (error) {
+    await proxy.stop();
+    await cosmos.stop();
+    throw error;
+  }
+}
+
 /** Runs (and re-runs, as a worker's next poll would) one backup until it ends; store errors end an attempt. */
 async function backupThroughFaults(
   world: TestWorld,
@@ -77,25 +108,9 @@ export async function cosmosFaultScenario(
   reference: Store,
   options: { seed: number; rate429: number; rate503: number; rateDrop: number; writesToo?: boolean },
 ): Promise<StoreFaultOutcome> {
-  const cosmos = await startCosmosServer();
-  const proxy = await startFaultProxy({
-    target: cosmos.endpoint,
-    targetCaPem: cosmos.caPem,
-    seed: options.seed,
-  });
+  const { proxy, store, close } = await cosmosBehindProxy(world, options.seed, 'faults');
   const problems: string[] = [];
-  let store: Store | undefined;
   try {
-    store = await openStore({
-      dataDir: world.dataDir,
-      cosmos: {
-        endpoint: proxy.url,
-        key: cosmos.key,
-        database: `faults-${randomUUID().slice(0, 8)}`,
-        caPem: proxy.caPem,
-        requestTimeoutMs: 3000,
-      },
-    });
     // 429s hit every request (the SDK honours x-ms-retry-after-ms). 503s and drops hit reads
     // only unless `writesToo`: a write failing mid-page is the case of the chaos suite.
     const rate429 = options.rate429;
@@ -129,9 +144,7 @@ export async function cosmosFaultScenario(
       repeated: 0,
     };
   } finally {
-    await store?.close();
-    await proxy.stop();
-    await cosmos.stop();
+    await close();
   }
 }
 
@@ -274,21 +287,9 @@ export async function sqliteBusyScenario(world: TestWorld, reference: Store): Pr
  * same changes without a second copy of the versions left behind.
  */
 export async function cosmosHalfCommitScenario(world: TestWorld): Promise<StoreFaultOutcome> {
-  const cosmos = await startCosmosServer();
-  const proxy = await startFaultProxy({ target: cosmos.endpoint, targetCaPem: cosmos.caPem, seed: 1 });
+  const { proxy, store, close } = await cosmosBehindProxy(world, 1, 'half');
   const problems: string[] = [];
-  let store: Store | undefined;
   try {
-    store = await openStore({
-      dataDir: world.dataDir,
-      cosmos: {
-        endpoint: proxy.url,
-        key: cosmos.key,
-        database: `half-${randomUUID().slice(0, 8)}`,
-        caPem: proxy.caPem,
-        requestTimeoutMs: 3000,
-      },
-    });
     const ctx = { ...world.ctx, store };
     const backup = (kind: 'full' | 'incremental') =>
       runBackupNow(
@@ -346,8 +347,6 @@ export async function cosmosHalfCommitScenario(world: TestWorld): Promise<StoreF
     if (duplicated) problems.push(`${duplicated} versions stored twice`);
     return { problems, attempts: 3, faults: 1, runs: 3, lost: 0, duplicated, repeated: 0 };
   } finally {
-    await store?.close();
-    await proxy.stop();
-    await cosmos.stop();
+    await close();
   }
 }
