@@ -91,14 +91,14 @@ export async function assertTargetTenantAllowed(
     await audit(ctx, actor, refusedAction, undefined, { reason: 'target-not-allowed', target });
     throw new ApprovalError(
       'not-admin',
-      `You can restore only into tenants where you are an admin too; ${target.slice(0, 64)} is not one of them.`,
+      `You can restore only into tenants where you are an admin too; ${target.slice(0, 64)} is not one of them`,
     );
   }
   if (mapped) {
     const refused = await unverifiedMappedDomains(ctx, target, domainMap as Record<string, string>);
     if (refused) {
       await audit(ctx, actor, refusedAction, undefined, { reason: 'domain-map', target });
-      throw new ApprovalError('invalid-request', `Domain map: ${refused}.`);
+      throw new ApprovalError('invalid-request', `Domain map: ${refused}`);
     }
   }
 }

@@ -1,8 +1,10 @@
 // Restores into another tenant (MSP admins): which tenants the signed-in admin may write to, and
 // the server-side check of a request's target. The list and the check are decided here from the
 // caller's token and the product's own admin check, never from what the page sends.
+
+import { ApprovalError, assertTargetTenantAllowed } from '../approvals/approval-service.ts';
 import type { RestoreOptions } from '../restore/restore-types.ts';
-import { tenantDomains, unverifiedMappedDomains } from '../settings/tenant-domains.ts';
+import { tenantDomains } from '../settings/tenant-domains.ts';
 import { type ApiDeps, type Caller, HttpError } from './http-helpers.ts';
 import type { RestoreTargets, TenantDomains } from './restore-target-types.ts';
 
@@ -39,40 +41,27 @@ export async function listRestoreTargets(deps: ApiDeps, caller: Caller): Promise
 }
 
 /**
- * Refuses a restore request whose target tenant the caller may not write to, with one message
- * for "not managed here" and "not an admin there" (the answer must not reveal which tenants the
- * product manages). Also checks the domain map: only with a target, onto the target's domains.
+ * Refuses a restore request whose target tenant the caller may not write to: the approval
+ * service's check, shared with the bot (one answer for "not managed here" and "not an admin
+ * there"; the domain map only with a target, onto the target's verified domains), answered in
+ * the tab API's codes. A non-admin of the source tenant is refused before the target is read.
  */
 export async function assertRestoreTarget(
   deps: ApiDeps,
   caller: Caller,
   options: Pick<RestoreOptions, 'targetTenantId' | 'domainMap'> | undefined,
+  refusedAction: 'restore.preview-refused' | 'restore.request-refused',
 ): Promise<void> {
   const target = options?.targetTenantId;
-  const own = caller.principal.tenantId;
-  const map = options?.domainMap ?? {};
-  if (!target || target === own) {
-    if (Object.keys(map).length)
-      throw new HttpError(
-        400,
-        'invalid_request',
-        'options.domainMap: a domain map applies only to a restore into another tenant',
-      );
-    return;
-  }
-  if (!caller.isAdmin)
+  if (target && target !== caller.principal.tenantId && !caller.isAdmin)
     throw new HttpError(403, 'not_admin', 'Only admins of this tenant can restore into another tenant');
-  const allowed =
-    (await deps.knownTenant(target)) && (await adminOf(deps, target, caller.principal.objectId));
-  if (!allowed) {
-    throw new HttpError(
-      403,
-      'target_not_allowed',
-      `You can restore only into tenants where you are an admin too; ${target.slice(0, 64)} is not one of them`,
-    );
+  try {
+    await assertTargetTenantAllowed(deps.ctx, caller.principal, options, refusedAction);
+  } catch (error) {
+    if (!(error instanceof ApprovalError)) throw error;
+    if (error.code === 'not-admin') throw new HttpError(403, 'target_not_allowed', error.message);
+    throw new HttpError(400, 'invalid_request', error.message);
   }
-  const refused = await unverifiedMappedDomains(deps.ctx, target, map);
-  if (refused) throw new HttpError(400, 'invalid_request', `options.domainMap: ${refused}`);
 }
 
 async function adminOf(deps: ApiDeps, tenantId: string, objectId: string): Promise<boolean> {

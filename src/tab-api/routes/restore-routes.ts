@@ -37,10 +37,14 @@ export function mountRestoreRoutes(server: RestifyServer, deps: ApiDeps, ports: 
   const { ctx } = deps;
   const idParams = z.object({ id: restoreId });
 
-  const toRequest = async (req: { body?: unknown }, caller: Caller): Promise<RestoreRequest> => {
+  const toRequest = async (
+    req: { body?: unknown },
+    caller: Caller,
+    refusedAction: 'restore.preview-refused' | 'restore.request-refused',
+  ): Promise<RestoreRequest> => {
     const body = restoreBody.parse(req.body ?? {});
     // The source tenant comes from the token; a target tenant only where the caller is an admin.
-    await assertRestoreTarget(deps, caller, body.options);
+    await assertRestoreTarget(deps, caller, body.options, refusedAction);
     return parseRestoreRequest({
       tenantId: caller.principal.tenantId,
       objects: body.objects,
@@ -57,7 +61,7 @@ export function mountRestoreRoutes(server: RestifyServer, deps: ApiDeps, ports: 
   server.post(
     '/api/tab/restores/preview',
     apiRoute(deps, async (req, caller) => {
-      const request = await toRequest(req, caller);
+      const request = await toRequest(req, caller, 'restore.preview-refused');
       return { plan: await ports.planRestore(request) };
     }),
   );
@@ -67,7 +71,7 @@ export function mountRestoreRoutes(server: RestifyServer, deps: ApiDeps, ports: 
     apiRoute(
       deps,
       async (req, caller) => {
-        const request = await toRequest(req, caller);
+        const request = await toRequest(req, caller, 'restore.request-refused');
         const record = await ports.requestRestore(caller.principal, request);
         return restoreView(record, caller.principal, caller.isAdmin);
       },
